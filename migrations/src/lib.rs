@@ -1,0 +1,16 @@
+//! The database schema of inbox-gateway, as sea-orm-migration migrations.
+//! One file serves SQLite and PostgreSQL; id and search-term columns use the "C"
+//! collation on PostgreSQL so that they compare byte-wise, as they do on SQLite.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_inbox;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_create_inbox::Migration)]
+    }
+}

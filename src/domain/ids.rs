@@ -1,0 +1,97 @@
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// A new random id with a readable prefix, e.g. `note_3f9c…` (128 random bits).
+pub fn new_id(prefix: &str) -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("{prefix}_{}", hex::encode(bytes))
+}
+
+/// An API key as the client holds it. Only its hash is ever stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    const PREFIX: &'static str = "igk_";
+
+    /// A fresh key: 256 random bits.
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        Self(format!("{}{}", Self::PREFIX, hex::encode(bytes)))
+    }
+
+    /// Accepts what a client sent if it has the shape of a key; the store decides if it is real.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let hex_part = raw.strip_prefix(Self::PREFIX)?;
+        (hex_part.len() == 64 && hex_part.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| Self(raw.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// What the store keeps and looks keys up by: SHA-256, hex. Keys carry 256 random
+    /// bits, so a fast hash is enough, and a lookup by hash leaks no timing about the key.
+    pub fn hash(&self) -> String {
+        hex::encode(Sha256::digest(self.0.as_bytes()))
+    }
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApiKey(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_parse_and_differ() {
+        let a = ApiKey::generate();
+        let b = ApiKey::generate();
+        assert_ne!(a, b);
+        assert_eq!(ApiKey::parse(a.expose()), Some(a.clone()));
+        assert_ne!(a.hash(), b.hash());
+        assert_eq!(a.hash().len(), 64);
+    }
+
+    #[test]
+    fn rejects_malformed_keys() {
+        assert!(ApiKey::parse("").is_none());
+        assert!(ApiKey::parse("igk_abc").is_none());
+        assert!(ApiKey::parse(&format!("xxx_{}", "a".repeat(64))).is_none());
+        assert!(ApiKey::parse(&format!("igk_{}", "g".repeat(64))).is_none());
+    }
+
+    #[test]
+    fn debug_hides_the_secret() {
+        let key = ApiKey::generate();
+        assert!(!format!("{key:?}").contains(key.expose()));
+    }
+}
+
+/// The workspace of an authenticated request (or of a CLI command that checked it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct WorkspaceId(String);
+
+impl WorkspaceId {
+    /// Trusts the caller: only the store's authentication and lookups construct these.
+    pub fn new_unchecked(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for WorkspaceId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}

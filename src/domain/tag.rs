@@ -1,0 +1,114 @@
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::RuleError;
+
+/// Tags a single add or remove call may carry.
+pub const MAX_TAGS_PER_CALL: usize = 20;
+/// Tags a conversation may hold.
+pub const MAX_TAGS_PER_CONVERSATION: usize = 50;
+
+static TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-z0-9][a-z0-9_:-]{0,63}$").expect("the tag pattern is valid"));
+
+/// A normalised tag: trimmed, lower-cased, `^[a-z0-9][a-z0-9_:-]{0,63}$`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TagName(String);
+
+impl TagName {
+    pub fn parse(raw: &str) -> Result<Self, RuleError> {
+        let normalised = raw.trim().to_lowercase();
+        if TAG.is_match(&normalised) {
+            Ok(Self(normalised))
+        } else {
+            Err(RuleError(format!(
+                "invalid tag {raw:?}: a tag is 1 to 64 of a-z, 0-9, '_', ':' and '-', starting with a letter or digit"
+            )))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// Normalised tags in the order given, duplicates dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TagList(Vec<TagName>);
+
+impl TagList {
+    /// Parses tags, requiring between `min` and `max` of them as given.
+    pub fn parse<S: AsRef<str>>(raw: &[S], min: usize, max: usize) -> Result<Self, RuleError> {
+        if raw.len() < min || raw.len() > max {
+            return Err(RuleError(if min == max {
+                format!("exactly {min} tags are required, got {}", raw.len())
+            } else {
+                format!("between {min} and {max} tags are required, got {}", raw.len())
+            }));
+        }
+        let mut tags: Vec<TagName> = Vec::with_capacity(raw.len());
+        for tag in raw {
+            let tag = TagName::parse(tag.as_ref())?;
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
+        Ok(Self(tags))
+    }
+
+    /// The tags of one add or remove call: 1 to 20.
+    pub fn parse_call<S: AsRef<str>>(raw: &[S]) -> Result<Self, RuleError> {
+        Self::parse(raw, 1, MAX_TAGS_PER_CALL)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &TagName> {
+        self.0.iter()
+    }
+
+    pub fn as_strings(&self) -> Vec<String> {
+        self.0.iter().map(|t| t.0.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises() {
+        assert_eq!(TagName::parse("  Water_Heater ").unwrap().as_str(), "water_heater");
+        assert_eq!(TagName::parse("zone:north-2").unwrap().as_str(), "zone:north-2");
+        assert_eq!(TagName::parse("9lives").unwrap().as_str(), "9lives");
+    }
+
+    #[test]
+    fn rejects_bad_tags() {
+        for bad in ["", "  ", "_x", "-x", ":x", "a b", "é", "a!", &"a".repeat(65)] {
+            assert!(TagName::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(TagName::parse(&"a".repeat(64)).is_ok());
+    }
+
+    #[test]
+    fn call_takes_one_to_twenty_and_dedupes() {
+        assert!(TagList::parse_call::<&str>(&[]).is_err());
+        let many: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
+        assert!(TagList::parse_call(&many).is_err());
+        assert!(TagList::parse_call(&many[..20]).is_ok());
+        let list = TagList::parse_call(&["B", "a", "b "]).unwrap();
+        assert_eq!(list.as_strings(), ["b", "a"]);
+    }
+}

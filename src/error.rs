@@ -1,0 +1,157 @@
+//! One error type for the gateway, each variant with its contract code.
+
+use async_graphql::ErrorExtensions;
+use sea_orm::DbErr;
+
+use crate::domain::RuleError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// An argument broke a rule of the contract; `field` is its path, e.g. `filter.dateFrom`.
+    #[error("{field}: {message}")]
+    BadUserInput { field: String, message: String },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// The database cannot be reached or is overloaded.
+    #[error("the service is temporarily unavailable; try again shortly")]
+    ServiceUnavailable(#[source] DbErr),
+    #[error("internal server error")]
+    Internal(#[source] anyhow::Error),
+}
+
+/// The contract's error codes.
+pub mod code {
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+    pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+    pub const SERVICE_UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
+    pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
+}
+
+impl AppError {
+    pub fn bad_input(field: impl Into<String>, err: RuleError) -> Self {
+        Self::BadUserInput { field: field.into(), message: err.0 }
+    }
+
+    pub fn internal(err: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(err.into())
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadUserInput { .. } => code::BAD_USER_INPUT,
+            Self::NotFound(_) => code::NOT_FOUND,
+            Self::Unauthenticated(_) => code::UNAUTHENTICATED,
+            Self::Forbidden(_) => code::FORBIDDEN,
+            Self::ServiceUnavailable(_) => code::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => code::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The message a client sees: never an internal cause.
+    pub fn client_message(&self) -> String {
+        match self {
+            Self::BadUserInput { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    /// Logs what the client will not see, under the current span (which carries the
+    /// request id).
+    fn log_cause(&self) {
+        match self {
+            Self::ServiceUnavailable(err) => tracing::warn!(error = %err, "database unavailable"),
+            Self::Internal(err) => tracing::error!(error = ?err, "internal error"),
+            _ => {}
+        }
+    }
+}
+
+/// Connection-level failures mean "try again later"; anything else is our fault.
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        match err {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::ServiceUnavailable(err),
+            DbErr::Exec(sea_orm::RuntimeErr::SqlxError(ref e)) | DbErr::Query(sea_orm::RuntimeErr::SqlxError(ref e))
+                if is_unavailable(e) =>
+            {
+                Self::ServiceUnavailable(err)
+            }
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+fn is_unavailable(err: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    matches!(err, Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::Tls(_) | Error::WorkerCrashed)
+}
+
+impl ErrorExtensions for AppError {
+    fn extend(&self) -> async_graphql::Error {
+        self.log_cause();
+        async_graphql::Error::new(self.client_message()).extend_with(|_, ext| {
+            ext.set("code", self.code());
+            if let Self::BadUserInput { field, .. } = self {
+                ext.set("field", field.as_str());
+            }
+        })
+    }
+}
+
+/// `?` in resolvers: turns any `AppError` into a GraphQL error with its code.
+pub trait GqlResultExt<T> {
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T, E: Into<AppError>> GqlResultExt<T> for Result<T, E> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|e| e.into().extend())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn extensions(err: &AppError) -> serde_json::Value {
+        let gql = err.extend();
+        serde_json::to_value(gql.extensions).unwrap()
+    }
+
+    #[test]
+    fn bad_input_carries_code_and_field() {
+        let err = AppError::bad_input("filter.dateFrom", RuleError::new("bad date"));
+        assert_eq!(err.client_message(), "bad date");
+        assert_eq!(
+            extensions(&err),
+            serde_json::json!({"code": "BAD_USER_INPUT", "field": "filter.dateFrom"})
+        );
+    }
+
+    #[test]
+    fn each_variant_has_its_code() {
+        assert_eq!(AppError::NotFound("x".into()).code(), "NOT_FOUND");
+        assert_eq!(AppError::Unauthenticated("x").code(), "UNAUTHENTICATED");
+        assert_eq!(AppError::Forbidden("x").code(), "FORBIDDEN");
+        assert_eq!(AppError::from(DbErr::Conn(sea_orm::RuntimeErr::Internal("down".into()))).code(), "SERVICE_UNAVAILABLE");
+    }
+
+    #[test]
+    fn internal_errors_leak_nothing() {
+        let err = AppError::internal(anyhow::anyhow!("secret table xyz is corrupt"));
+        assert_eq!(err.code(), "INTERNAL_SERVER_ERROR");
+        let gql = err.extend();
+        assert!(!gql.message.contains("xyz"));
+        let db = AppError::from(DbErr::Custom("syntax error near SELECT".into()));
+        assert_eq!(db.code(), "INTERNAL_SERVER_ERROR");
+        assert!(!db.client_message().contains("SELECT"));
+    }
+}

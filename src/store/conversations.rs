@@ -1,0 +1,153 @@
+//! Reading conversations: one filter, one condition, shared by the page and the count.
+
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use tracing::instrument;
+
+use super::entity::{conversation, conversation_tag, conversation_term, customer_term};
+use super::{convert, Store};
+use crate::domain::{
+    prefix_upper_bound, Conversation, ConversationFilter, ConversationSort, PageRequest, SearchQuery, StatusFilter,
+    TagMatch, WorkspaceId,
+};
+use crate::error::AppError;
+
+use conversation::Column as C;
+
+impl Store {
+    /// One page of the workspace's conversations matching `filter`, in `page.sort` order.
+    #[instrument(name = "db.conversations.list", skip_all, err)]
+    pub async fn list_conversations(
+        &self,
+        workspace: &WorkspaceId,
+        filter: &ConversationFilter,
+        page: &PageRequest,
+    ) -> Result<Vec<Conversation>, AppError> {
+        let mut query = conversation::Entity::find().filter(condition(workspace, filter));
+        for (column, order) in sort_columns(page.sort) {
+            query = query.order_by(column, order);
+        }
+        let rows = query.limit(page.limit).offset(page.offset).all(self.db()).await?;
+        rows.into_iter().map(convert::conversation).collect()
+    }
+
+    /// How many of the workspace's conversations match `filter`.
+    #[instrument(name = "db.conversations.count", skip_all, err)]
+    pub async fn count_conversations(&self, workspace: &WorkspaceId, filter: &ConversationFilter) -> Result<u64, AppError> {
+        Ok(conversation::Entity::find().filter(condition(workspace, filter)).count(self.db()).await?)
+    }
+
+    #[instrument(name = "db.conversations.get", skip_all, err)]
+    pub async fn get_conversation(&self, workspace: &WorkspaceId, id: &str) -> Result<Option<Conversation>, AppError> {
+        let row = conversation::Entity::find_by_id((workspace.as_str().to_owned(), id.to_owned())).one(self.db()).await?;
+        row.map(convert::conversation).transpose()
+    }
+}
+
+/// The order of a sort, tie-breakers included.
+fn sort_columns(sort: ConversationSort) -> Vec<(C, Order)> {
+    use Order::{Asc, Desc};
+    match sort {
+        ConversationSort::LastActivityDesc => vec![(C::LastActivityAt, Desc), (C::Id, Desc)],
+        ConversationSort::LastActivityAsc => vec![(C::LastActivityAt, Asc), (C::Id, Asc)],
+        ConversationSort::CreatedDesc => vec![(C::CreatedAt, Desc), (C::Id, Desc)],
+        ConversationSort::CreatedAsc => vec![(C::CreatedAt, Asc), (C::Id, Asc)],
+        ConversationSort::PriorityDesc => vec![(C::PriorityRank, Desc), (C::LastActivityAt, Desc), (C::Id, Desc)],
+    }
+}
+
+/// The filter as one condition on `conversations`, tenancy first.
+fn condition(workspace: &WorkspaceId, filter: &ConversationFilter) -> Condition {
+    let ws = workspace.as_str();
+    let mut cond = Condition::all().add(C::WorkspaceId.eq(ws));
+    if let StatusFilter::Only(status) = filter.status {
+        cond = cond.add(C::Status.eq(status.as_str()));
+    }
+    if !filter.channels.is_empty() {
+        cond = cond.add(C::Channel.is_in(filter.channels.iter().map(|c| c.as_str())));
+    }
+    if let Some(priority) = filter.priority {
+        cond = cond.add(C::Priority.eq(priority.as_str()));
+    }
+    if let Some(assignee) = &filter.assignee_id {
+        cond = cond.add(C::AssigneeId.eq(assignee.as_str()));
+    }
+    if let Some(customer) = &filter.customer_id {
+        cond = cond.add(C::CustomerId.eq(customer.as_str()));
+    }
+    if let Some(from) = filter.created_from {
+        cond = cond.add(C::CreatedAt.gte(from));
+    }
+    if let Some(to) = filter.created_to {
+        cond = cond.add(C::CreatedAt.lte(to));
+    }
+    if !filter.tags.is_empty() {
+        cond = cond.add(tags_condition(ws, filter));
+    }
+    if let Some(search) = &filter.search {
+        if let Some(search_cond) = search_condition(ws, search) {
+            cond = cond.add(search_cond);
+        }
+    }
+    cond
+}
+
+fn tags_condition(ws: &str, filter: &ConversationFilter) -> Condition {
+    let tagged = |tags: Vec<&str>| {
+        Query::select()
+            .column(conversation_tag::Column::ConversationId)
+            .from(conversation_tag::Entity)
+            .and_where(conversation_tag::Column::WorkspaceId.eq(ws))
+            .and_where(conversation_tag::Column::Tag.is_in(tags))
+            .to_owned()
+    };
+    match filter.tag_match {
+        TagMatch::Any => Condition::all().add(C::Id.in_subquery(tagged(filter.tags.iter().map(|t| t.as_str()).collect()))),
+        TagMatch::All => filter
+            .tags
+            .iter()
+            .fold(Condition::all(), |cond, tag| cond.add(C::Id.in_subquery(tagged(vec![tag.as_str()])))),
+    }
+}
+
+/// Word rule OR phone rule; `None` when the query matches every conversation.
+fn search_condition(ws: &str, search: &SearchQuery) -> Option<Condition> {
+    if search.matches_every_text() {
+        return None;
+    }
+    let words = search.words.iter().fold(Condition::all(), |cond, word| {
+        cond.add(
+            Condition::any()
+                .add(C::Id.in_subquery(conversation_terms_with_prefix(ws, word)))
+                .add(C::CustomerId.in_subquery(customer_terms_with_prefix(ws, customer_term::WORD, word))),
+        )
+    });
+    let mut either = Condition::any().add(words);
+    if let Some(digits) = &search.phone_digits {
+        either = either.add(C::CustomerId.in_subquery(customer_terms_with_prefix(ws, customer_term::PHONE, digits)));
+    }
+    Some(either)
+}
+
+fn conversation_terms_with_prefix(ws: &str, prefix: &str) -> SelectStatement {
+    use conversation_term::Column as T;
+    Query::select()
+        .column(T::ConversationId)
+        .from(conversation_term::Entity)
+        .and_where(T::WorkspaceId.eq(ws))
+        .and_where(Expr::col(T::Term).gte(prefix))
+        .and_where(Expr::col(T::Term).lt(prefix_upper_bound(prefix)))
+        .to_owned()
+}
+
+fn customer_terms_with_prefix(ws: &str, kind: &str, prefix: &str) -> SelectStatement {
+    use customer_term::Column as T;
+    Query::select()
+        .column(T::CustomerId)
+        .from(customer_term::Entity)
+        .and_where(T::WorkspaceId.eq(ws))
+        .and_where(T::Kind.eq(kind))
+        .and_where(Expr::col(T::Term).gte(prefix))
+        .and_where(Expr::col(T::Term).lt(prefix_upper_bound(prefix)))
+        .to_owned()
+}
