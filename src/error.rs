@@ -37,7 +37,10 @@ pub mod code {
 
 impl AppError {
     pub fn bad_input(field: impl Into<String>, err: RuleError) -> Self {
-        Self::BadUserInput { field: field.into(), message: err.0 }
+        Self::BadUserInput {
+            field: field.into(),
+            message: err.0,
+        }
     }
 
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
@@ -79,7 +82,8 @@ impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
         match err {
             DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::ServiceUnavailable(err),
-            DbErr::Exec(sea_orm::RuntimeErr::SqlxError(ref e)) | DbErr::Query(sea_orm::RuntimeErr::SqlxError(ref e))
+            DbErr::Exec(sea_orm::RuntimeErr::SqlxError(ref e))
+            | DbErr::Query(sea_orm::RuntimeErr::SqlxError(ref e))
                 if is_unavailable(e) =>
             {
                 Self::ServiceUnavailable(err)
@@ -91,7 +95,14 @@ impl From<DbErr> for AppError {
 
 fn is_unavailable(err: &sea_orm::sqlx::Error) -> bool {
     use sea_orm::sqlx::Error;
-    matches!(err, Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::Tls(_) | Error::WorkerCrashed)
+    matches!(
+        err,
+        Error::Io(_)
+            | Error::PoolTimedOut
+            | Error::PoolClosed
+            | Error::Tls(_)
+            | Error::WorkerCrashed
+    )
 }
 
 impl ErrorExtensions for AppError {
@@ -141,7 +152,10 @@ mod tests {
         assert_eq!(AppError::NotFound("x".into()).code(), "NOT_FOUND");
         assert_eq!(AppError::Unauthenticated("x").code(), "UNAUTHENTICATED");
         assert_eq!(AppError::Forbidden("x").code(), "FORBIDDEN");
-        assert_eq!(AppError::from(DbErr::Conn(sea_orm::RuntimeErr::Internal("down".into()))).code(), "SERVICE_UNAVAILABLE");
+        assert_eq!(
+            AppError::from(DbErr::Conn(sea_orm::RuntimeErr::Internal("down".into()))).code(),
+            "SERVICE_UNAVAILABLE"
+        );
     }
 
     #[test]

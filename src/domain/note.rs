@@ -34,7 +34,10 @@ mod tests {
 
     #[test]
     fn trims_and_bounds() {
-        assert_eq!(NoteContent::parse("  gate code 1234 \n").unwrap().as_str(), "gate code 1234");
+        assert_eq!(
+            NoteContent::parse("  gate code 1234 \n").unwrap().as_str(),
+            "gate code 1234"
+        );
         assert!(NoteContent::parse("   ").is_err());
         assert!(NoteContent::parse(&"é".repeat(10_000)).is_ok());
         assert!(NoteContent::parse(&"a".repeat(10_001)).is_err());

@@ -10,7 +10,10 @@ impl Limit {
     pub fn parse(raw: i32) -> Result<Self, RuleError> {
         match u64::try_from(raw) {
             Ok(n) if (1..=100).contains(&n) => Ok(Self(n)),
-            _ => Err(RuleError(format!("limit must be between 1 and {}, got {raw}", Self::MAX))),
+            _ => Err(RuleError(format!(
+                "limit must be between 1 and {}, got {raw}",
+                Self::MAX
+            ))),
         }
     }
 

@@ -3,8 +3,8 @@
 use serde_json::{Map, Value};
 
 use super::{
-    ActivityKind, Channel, ConversationSort, ConversationStatus, Priority, SearchQuery, StatusFilter,
-    TagList, TagMatch, Timestamp,
+    ActivityKind, Channel, ConversationSort, ConversationStatus, Priority, SearchQuery,
+    StatusFilter, TagList, TagMatch, Timestamp,
 };
 
 #[derive(Debug, Clone, PartialEq)]

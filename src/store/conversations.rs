@@ -1,14 +1,17 @@
 //! Reading conversations: one filter, one condition, shared by the page and the count.
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use tracing::instrument;
 
 use super::entity::{conversation, conversation_tag, conversation_term, customer_term};
 use super::{convert, Store};
 use crate::domain::{
-    prefix_upper_bound, Conversation, ConversationFilter, ConversationSort, PageRequest, SearchQuery, StatusFilter,
-    TagMatch, WorkspaceId,
+    prefix_upper_bound, Conversation, ConversationFilter, ConversationSort, PageRequest,
+    SearchQuery, StatusFilter, TagMatch, WorkspaceId,
 };
 use crate::error::AppError;
 
@@ -27,19 +30,36 @@ impl Store {
         for (column, order) in sort_columns(page.sort) {
             query = query.order_by(column, order);
         }
-        let rows = query.limit(page.limit).offset(page.offset).all(self.db()).await?;
+        let rows = query
+            .limit(page.limit)
+            .offset(page.offset)
+            .all(self.db())
+            .await?;
         rows.into_iter().map(convert::conversation).collect()
     }
 
     /// How many of the workspace's conversations match `filter`.
     #[instrument(name = "db.conversations.count", skip_all, err)]
-    pub async fn count_conversations(&self, workspace: &WorkspaceId, filter: &ConversationFilter) -> Result<u64, AppError> {
-        Ok(conversation::Entity::find().filter(condition(workspace, filter)).count(self.db()).await?)
+    pub async fn count_conversations(
+        &self,
+        workspace: &WorkspaceId,
+        filter: &ConversationFilter,
+    ) -> Result<u64, AppError> {
+        Ok(conversation::Entity::find()
+            .filter(condition(workspace, filter))
+            .count(self.db())
+            .await?)
     }
 
     #[instrument(name = "db.conversations.get", skip_all, err)]
-    pub async fn get_conversation(&self, workspace: &WorkspaceId, id: &str) -> Result<Option<Conversation>, AppError> {
-        let row = conversation::Entity::find_by_id((workspace.as_str().to_owned(), id.to_owned())).one(self.db()).await?;
+    pub async fn get_conversation(
+        &self,
+        workspace: &WorkspaceId,
+        id: &str,
+    ) -> Result<Option<Conversation>, AppError> {
+        let row = conversation::Entity::find_by_id((workspace.as_str().to_owned(), id.to_owned()))
+            .one(self.db())
+            .await?;
         row.map(convert::conversation).transpose()
     }
 }
@@ -52,7 +72,11 @@ fn sort_columns(sort: ConversationSort) -> Vec<(C, Order)> {
         ConversationSort::LastActivityAsc => vec![(C::LastActivityAt, Asc), (C::Id, Asc)],
         ConversationSort::CreatedDesc => vec![(C::CreatedAt, Desc), (C::Id, Desc)],
         ConversationSort::CreatedAsc => vec![(C::CreatedAt, Asc), (C::Id, Asc)],
-        ConversationSort::PriorityDesc => vec![(C::PriorityRank, Desc), (C::LastActivityAt, Desc), (C::Id, Desc)],
+        ConversationSort::PriorityDesc => vec![
+            (C::PriorityRank, Desc),
+            (C::LastActivityAt, Desc),
+            (C::Id, Desc),
+        ],
     }
 }
 
@@ -102,11 +126,11 @@ fn tags_condition(ws: &str, filter: &ConversationFilter) -> Condition {
             .to_owned()
     };
     match filter.tag_match {
-        TagMatch::Any => Condition::all().add(C::Id.in_subquery(tagged(filter.tags.iter().map(|t| t.as_str()).collect()))),
-        TagMatch::All => filter
-            .tags
-            .iter()
-            .fold(Condition::all(), |cond, tag| cond.add(C::Id.in_subquery(tagged(vec![tag.as_str()])))),
+        TagMatch::Any => Condition::all()
+            .add(C::Id.in_subquery(tagged(filter.tags.iter().map(|t| t.as_str()).collect()))),
+        TagMatch::All => filter.tags.iter().fold(Condition::all(), |cond, tag| {
+            cond.add(C::Id.in_subquery(tagged(vec![tag.as_str()])))
+        }),
     }
 }
 
@@ -119,12 +143,20 @@ fn search_condition(ws: &str, search: &SearchQuery) -> Option<Condition> {
         cond.add(
             Condition::any()
                 .add(C::Id.in_subquery(conversation_terms_with_prefix(ws, word)))
-                .add(C::CustomerId.in_subquery(customer_terms_with_prefix(ws, customer_term::WORD, word))),
+                .add(C::CustomerId.in_subquery(customer_terms_with_prefix(
+                    ws,
+                    customer_term::WORD,
+                    word,
+                ))),
         )
     });
     let mut either = Condition::any().add(words);
     if let Some(digits) = &search.phone_digits {
-        either = either.add(C::CustomerId.in_subquery(customer_terms_with_prefix(ws, customer_term::PHONE, digits)));
+        either = either.add(C::CustomerId.in_subquery(customer_terms_with_prefix(
+            ws,
+            customer_term::PHONE,
+            digits,
+        )));
     }
     Some(either)
 }

@@ -19,14 +19,21 @@ use crate::error::AppError;
 /// Options for the write transactions of this store: on SQLite, take the write lock at
 /// BEGIN, so that concurrent writers queue on the busy timeout instead of failing.
 pub fn write_transaction() -> TransactionOptions {
-    TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() }
+    TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    }
 }
 
 impl Store {
     /// Upserts every conversation (and its customer and assignee) by id; the same batch
     /// written twice leaves the same state. All or nothing.
     #[instrument(name = "db.import", skip_all, err, fields(conversations = batch.len()))]
-    pub async fn import(&self, workspace: &WorkspaceId, batch: &[ImportedConversation]) -> Result<ImportSummary, AppError> {
+    pub async fn import(
+        &self,
+        workspace: &WorkspaceId,
+        batch: &[ImportedConversation],
+    ) -> Result<ImportSummary, AppError> {
         let txn = self.db().begin_with_options(write_transaction()).await?;
         let summary = write_batch(&txn, workspace, batch).await?;
         txn.commit().await?;
@@ -40,9 +47,15 @@ async fn write_batch(
     batch: &[ImportedConversation],
 ) -> Result<ImportSummary, AppError> {
     // Later occurrences of a customer or user win, as if the file were imported in order.
-    let customers: BTreeMap<&str, &Customer> = batch.iter().map(|c| (c.customer.id.as_str(), &c.customer)).collect();
-    let users: BTreeMap<&str, &User> =
-        batch.iter().filter_map(|c| c.assignee.as_ref()).map(|u| (u.id.as_str(), u)).collect();
+    let customers: BTreeMap<&str, &Customer> = batch
+        .iter()
+        .map(|c| (c.customer.id.as_str(), &c.customer))
+        .collect();
+    let users: BTreeMap<&str, &User> = batch
+        .iter()
+        .filter_map(|c| c.assignee.as_ref())
+        .map(|u| (u.id.as_str(), u))
+        .collect();
     let mut conversations: BTreeMap<&str, &ImportedConversation> = BTreeMap::new();
     for c in batch {
         conversations.insert(c.conversation.id.as_str(), c);
@@ -58,14 +71,22 @@ async fn write_batch(
     let terms: Vec<(String, BTreeSet<String>)> = conversations
         .iter()
         .map(|c| {
-            let texts = c.conversation.summary.as_deref().into_iter()
+            let texts = c
+                .conversation
+                .summary
+                .as_deref()
+                .into_iter()
                 .chain(c.messages.iter().map(|m| m.body.as_str()))
                 .chain(c.notes.iter().map(|n| n.content.as_str()));
             (c.conversation.id.clone(), words_of(texts))
         })
         .collect();
     replace_conversation_terms(txn, workspace, &terms).await?;
-    Ok(ImportSummary { conversations: conversations.len(), customers: customers.len(), users: users.len() })
+    Ok(ImportSummary {
+        conversations: conversations.len(),
+        customers: customers.len(),
+        users: users.len(),
+    })
 }
 
 async fn upsert_users<'a, C: ConnectionTrait>(
@@ -84,14 +105,22 @@ async fn upsert_users<'a, C: ConnectionTrait>(
         .collect();
     for chunk in rows.chunks(INSERT_CHUNK) {
         user::Entity::insert_many(chunk.to_vec())
-            .on_conflict(OnConflict::columns([U::WorkspaceId, U::Id]).update_columns([U::Name, U::AvatarUrl]).to_owned())
+            .on_conflict(
+                OnConflict::columns([U::WorkspaceId, U::Id])
+                    .update_columns([U::Name, U::AvatarUrl])
+                    .to_owned(),
+            )
             .exec_without_returning(db)
             .await?;
     }
     Ok(())
 }
 
-async fn upsert_customers<C: ConnectionTrait>(db: &C, workspace: &WorkspaceId, customers: &[&Customer]) -> Result<(), AppError> {
+async fn upsert_customers<C: ConnectionTrait>(
+    db: &C,
+    workspace: &WorkspaceId,
+    customers: &[&Customer],
+) -> Result<(), AppError> {
     use customer::Column as K;
     let rows: Vec<_> = customers
         .iter()
@@ -148,13 +177,28 @@ async fn upsert_conversations<C: ConnectionTrait>(
         })
         .collect();
     let updated = [
-        V::Channel, V::Status, V::Priority, V::PriorityRank, V::CustomerId, V::AssigneeId, V::Summary,
-        V::MessagesCount, V::UnreadCount, V::Metadata, V::CreatedAt, V::LastActivityAt, V::ResolvedAt,
+        V::Channel,
+        V::Status,
+        V::Priority,
+        V::PriorityRank,
+        V::CustomerId,
+        V::AssigneeId,
+        V::Summary,
+        V::MessagesCount,
+        V::UnreadCount,
+        V::Metadata,
+        V::CreatedAt,
+        V::LastActivityAt,
+        V::ResolvedAt,
         V::ResolutionNotes,
     ];
     for chunk in rows.chunks(INSERT_CHUNK) {
         conversation::Entity::insert_many(chunk.to_vec())
-            .on_conflict(OnConflict::columns([V::WorkspaceId, V::Id]).update_columns(updated).to_owned())
+            .on_conflict(
+                OnConflict::columns([V::WorkspaceId, V::Id])
+                    .update_columns(updated)
+                    .to_owned(),
+            )
             .exec_without_returning(db)
             .await?;
     }
@@ -187,7 +231,10 @@ async fn replace_children<C: ConnectionTrait>(
             .await?;
     }
     // A note id is unique in the workspace: the file's copy replaces one held elsewhere.
-    let note_ids: Vec<&str> = conversations.iter().flat_map(|c| c.notes.iter().map(|n| n.id.as_str())).collect();
+    let note_ids: Vec<&str> = conversations
+        .iter()
+        .flat_map(|c| c.notes.iter().map(|n| n.id.as_str()))
+        .collect();
     for chunk in note_ids.chunks(INSERT_CHUNK) {
         note::Entity::delete_many()
             .filter(note::Column::WorkspaceId.eq(ws))
@@ -208,7 +255,9 @@ async fn replace_children<C: ConnectionTrait>(
         })
         .collect();
     for chunk in tags.chunks(INSERT_CHUNK) {
-        conversation_tag::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+        conversation_tag::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
     }
     let messages: Vec<_> = conversations
         .iter()
@@ -225,7 +274,9 @@ async fn replace_children<C: ConnectionTrait>(
         })
         .collect();
     for chunk in messages.chunks(INSERT_CHUNK) {
-        message::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+        message::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
     }
     let mut seen_notes = HashSet::new();
     let notes: Vec<_> = conversations
@@ -243,7 +294,9 @@ async fn replace_children<C: ConnectionTrait>(
         })
         .collect();
     for chunk in notes.chunks(INSERT_CHUNK) {
-        note::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+        note::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ mod conversations;
 mod convert;
 pub mod entity;
 mod import;
+mod mutations;
 mod related;
 mod terms;
 mod workspaces;
@@ -16,6 +17,7 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbErr};
 
+pub use mutations::StatusChange;
 pub use workspaces::NewWorkspace;
 
 /// Handle to the database; cheap to clone.
@@ -35,7 +37,11 @@ pub struct StoreOptions {
 
 impl StoreOptions {
     pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into(), max_connections: 16, acquire_timeout: Duration::from_secs(5) }
+        Self {
+            url: url.into(),
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
     }
 }
 

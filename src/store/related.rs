@@ -13,23 +13,37 @@ use crate::error::AppError;
 
 impl Store {
     #[instrument(name = "db.customers.by_ids", skip_all, err)]
-    pub async fn customers_by_ids(&self, workspace: &WorkspaceId, ids: &[String]) -> Result<HashMap<String, Customer>, AppError> {
+    pub async fn customers_by_ids(
+        &self,
+        workspace: &WorkspaceId,
+        ids: &[String],
+    ) -> Result<HashMap<String, Customer>, AppError> {
         let rows = customer::Entity::find()
             .filter(customer::Column::WorkspaceId.eq(workspace.as_str()))
             .filter(customer::Column::Id.is_in(ids))
             .all(self.db())
             .await?;
-        Ok(rows.into_iter().map(|r| (r.id.clone(), convert::customer(r))).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.id.clone(), convert::customer(r)))
+            .collect())
     }
 
     #[instrument(name = "db.users.by_ids", skip_all, err)]
-    pub async fn users_by_ids(&self, workspace: &WorkspaceId, ids: &[String]) -> Result<HashMap<String, User>, AppError> {
+    pub async fn users_by_ids(
+        &self,
+        workspace: &WorkspaceId,
+        ids: &[String],
+    ) -> Result<HashMap<String, User>, AppError> {
         let rows = user::Entity::find()
             .filter(user::Column::WorkspaceId.eq(workspace.as_str()))
             .filter(user::Column::Id.is_in(ids))
             .all(self.db())
             .await?;
-        Ok(rows.into_iter().map(|r| (r.id.clone(), convert::user(r))).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.id.clone(), convert::user(r)))
+            .collect())
     }
 
     /// Each conversation's tags, in the order they were added.
@@ -68,12 +82,15 @@ impl Store {
             .await?;
         let mut notes: HashMap<String, Vec<Note>> = HashMap::new();
         for row in rows {
-            notes.entry(row.conversation_id.clone()).or_default().push(convert::note(row));
+            notes
+                .entry(row.conversation_id.clone())
+                .or_default()
+                .push(convert::note(row));
         }
         Ok(notes)
     }
 
-    /// Each conversation's activity, oldest first.
+    /// Each conversation's activity, oldest first: in the order the locked writes made it.
     #[instrument(name = "db.activity.by_conversations", skip_all, err)]
     pub async fn activity_by_conversations(
         &self,
@@ -83,14 +100,16 @@ impl Store {
         let rows = activity_event::Entity::find()
             .filter(activity_event::Column::WorkspaceId.eq(workspace.as_str()))
             .filter(activity_event::Column::ConversationId.is_in(ids))
-            .order_by_asc(activity_event::Column::At)
             .order_by_asc(activity_event::Column::Seq)
             .all(self.db())
             .await?;
         let mut events: HashMap<String, Vec<ActivityEvent>> = HashMap::new();
         for row in rows {
             let event = convert::activity_event(row)?;
-            events.entry(event.conversation_id.clone()).or_default().push(event);
+            events
+                .entry(event.conversation_id.clone())
+                .or_default()
+                .push(event);
         }
         Ok(events)
     }

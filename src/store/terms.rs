@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use sea_orm::{sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
 
 use super::entity::{conversation_term, customer_term};
 use super::INSERT_CHUNK;
@@ -12,15 +14,25 @@ use crate::error::AppError;
 
 /// The distinct words of some texts.
 pub fn words_of<'a>(texts: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
-    texts.into_iter().flat_map(|text| words(&fold(text)).collect::<Vec<_>>()).collect()
+    texts
+        .into_iter()
+        .flat_map(|text| words(&fold(text)).collect::<Vec<_>>())
+        .collect()
 }
 
 /// A customer's terms: words of its name and email, suffixes of its phone digits.
 fn customer_terms(customer: &Customer) -> BTreeSet<(&'static str, String)> {
     let text = [Some(customer.name.as_str()), customer.email.as_deref()];
-    let mut terms: BTreeSet<_> = words_of(text.into_iter().flatten()).into_iter().map(|w| (customer_term::WORD, w)).collect();
+    let mut terms: BTreeSet<_> = words_of(text.into_iter().flatten())
+        .into_iter()
+        .map(|w| (customer_term::WORD, w))
+        .collect();
     if let Some(phone) = &customer.phone {
-        terms.extend(phone_suffixes(phone).into_iter().map(|s| (customer_term::PHONE, s)));
+        terms.extend(
+            phone_suffixes(phone)
+                .into_iter()
+                .map(|s| (customer_term::PHONE, s)),
+        );
     }
     terms
 }
@@ -39,7 +51,9 @@ pub async fn replace_conversation_terms<C: ConnectionTrait>(
             .exec(db)
             .await?;
     }
-    let rows = conversations.iter().flat_map(|(id, terms)| terms.iter().map(move |term| (id, term)));
+    let rows = conversations
+        .iter()
+        .flat_map(|(id, terms)| terms.iter().map(move |term| (id, term)));
     insert_conversation_terms(db, workspace, rows).await
 }
 
@@ -59,7 +73,11 @@ pub async fn insert_conversation_terms<'a, C: ConnectionTrait>(
         .collect();
     for chunk in models.chunks(INSERT_CHUNK) {
         conversation_term::Entity::insert_many(chunk.to_vec())
-            .on_conflict(OnConflict::columns([T::WorkspaceId, T::ConversationId, T::Term]).do_nothing().to_owned())
+            .on_conflict(
+                OnConflict::columns([T::WorkspaceId, T::ConversationId, T::Term])
+                    .do_nothing()
+                    .to_owned(),
+            )
             .exec_without_returning(db)
             .await?;
     }
@@ -83,16 +101,20 @@ pub async fn replace_customer_terms<C: ConnectionTrait>(
     let models: Vec<_> = customers
         .iter()
         .flat_map(|c| {
-            customer_terms(c).into_iter().map(|(kind, term)| customer_term::ActiveModel {
-                workspace_id: Set(workspace.as_str().to_owned()),
-                customer_id: Set(c.id.clone()),
-                kind: Set(kind.to_owned()),
-                term: Set(term),
-            })
+            customer_terms(c)
+                .into_iter()
+                .map(|(kind, term)| customer_term::ActiveModel {
+                    workspace_id: Set(workspace.as_str().to_owned()),
+                    customer_id: Set(c.id.clone()),
+                    kind: Set(kind.to_owned()),
+                    term: Set(term),
+                })
         })
         .collect();
     for chunk in models.chunks(INSERT_CHUNK) {
-        customer_term::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+        customer_term::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(())
 }
@@ -112,9 +134,15 @@ mod tests {
         };
         let terms = customer_terms(&customer);
         for word in ["jose", "muller", "m", "example", "com"] {
-            assert!(terms.contains(&(customer_term::WORD, word.to_owned())), "{word}");
+            assert!(
+                terms.contains(&(customer_term::WORD, word.to_owned())),
+                "{word}"
+            );
         }
         assert!(terms.contains(&(customer_term::PHONE, "5551234".to_owned())));
-        assert!(!terms.iter().any(|(_, t)| t == "999"), "the ServiceTitan id is not searchable");
+        assert!(
+            !terms.iter().any(|(_, t)| t == "999"),
+            "the ServiceTitan id is not searchable"
+        );
     }
 }

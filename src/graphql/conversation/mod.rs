@@ -1,0 +1,9 @@
+//! Conversations: the queries, the actions and their types.
+
+mod inputs;
+mod mutation;
+mod query;
+mod types;
+
+pub use mutation::ConversationMutation;
+pub use query::ConversationQuery;

@@ -1,0 +1,104 @@
+use async_graphql::{Context, Object, Result, ID};
+
+use super::inputs::{ConversationFilter, ConversationSort};
+use super::types::{Conversation, ConversationList};
+use crate::domain::{self, Limit, Offset, PageRequest};
+use crate::error::{AppError, GqlResultExt};
+use crate::graphql::ContextExt;
+
+#[derive(Default)]
+pub struct ConversationQuery;
+
+#[Object]
+impl ConversationQuery {
+    /// The workspace's conversations matching `filter`, one page at a time.
+    async fn conversations(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ConversationFilter>,
+        #[graphql(default_with = "Some(ConversationSort::LastActivityDesc)")] sort: Option<
+            ConversationSort,
+        >,
+        #[graphql(default = 20, desc = "Page size, 1 to 100.")] limit: Option<i32>,
+        #[graphql(default = 0, desc = "Matches to skip, 0 or more.")] offset: Option<i32>,
+    ) -> Result<ConversationList> {
+        let filter = filter.unwrap_or_default().parse().gql()?;
+        let limit = Limit::parse(limit.unwrap_or(20))
+            .map_err(|e| AppError::bad_input("limit", e))
+            .gql()?;
+        let offset = Offset::parse(offset.unwrap_or(0))
+            .map_err(|e| AppError::bad_input("offset", e))
+            .gql()?;
+        // One row past the page tells whether more follow, without counting.
+        let page = PageRequest {
+            sort: sort.unwrap_or_default().into(),
+            limit: limit.get() + 1,
+            offset: offset.get(),
+        };
+        let mut rows = ctx
+            .state()
+            .store
+            .list_conversations(ctx.workspace(), &filter, &page)
+            .await
+            .gql()?;
+        let has_more = rows.len() as u64 > limit.get();
+        rows.truncate(usize::try_from(limit.get()).unwrap_or(usize::MAX));
+        Ok(ConversationList {
+            conversations: rows.into_iter().map(Conversation).collect(),
+            pagination: PageState {
+                filter,
+                limit,
+                offset,
+                has_more,
+            },
+        })
+    }
+
+    /// One conversation of the workspace; null when there is none with this id.
+    async fn conversation(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Conversation>> {
+        let found = ctx
+            .state()
+            .store
+            .get_conversation(ctx.workspace(), &id)
+            .await
+            .gql()?;
+        Ok(found.map(Conversation))
+    }
+}
+
+/// Where a page stands; `total` is counted only when a client asks for it.
+pub struct PageState {
+    filter: domain::ConversationFilter,
+    limit: Limit,
+    offset: Offset,
+    has_more: bool,
+}
+
+#[Object(name = "Pagination")]
+impl PageState {
+    /// Every conversation matching the filter.
+    async fn total(&self, ctx: &Context<'_>) -> Result<i32> {
+        let total = ctx
+            .state()
+            .store
+            .count_conversations(ctx.workspace(), &self.filter)
+            .await
+            .gql()?;
+        Ok(i32::try_from(total).unwrap_or(i32::MAX))
+    }
+
+    /// The page size asked for.
+    async fn limit(&self) -> i32 {
+        i32::try_from(self.limit.get()).unwrap_or(i32::MAX)
+    }
+
+    /// The matches skipped.
+    async fn offset(&self) -> i32 {
+        i32::try_from(self.offset.get()).unwrap_or(i32::MAX)
+    }
+
+    /// True when matches follow this page (`offset + returned < total`).
+    async fn has_more(&self) -> bool {
+        self.has_more
+    }
+}

@@ -1,0 +1,44 @@
+//! The GraphQL API of the contract: schema, context, loaders and resolvers.
+
+mod context;
+mod conversation;
+mod errors;
+mod loaders;
+mod scalars;
+
+use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema};
+
+pub use context::{AppState, ContextExt, RequestContext};
+pub use errors::ErrorCodes;
+pub use loaders::Loaders;
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(conversation::ConversationQuery);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(conversation::ConversationMutation);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// The schema with the shared state; each request adds its [`RequestContext`] and [`Loaders`].
+pub fn build_schema(state: AppState) -> AppSchema {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(state)
+    .extension(ErrorCodes)
+    .finish()
+}
+
+/// The SDL the server serves, with sorted fields: what `schema.graphql` holds.
+pub fn sdl() -> String {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
+}

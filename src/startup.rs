@@ -1,0 +1,101 @@
+//! Building and running the application; tests build it on port 0.
+
+use std::future::IntoFuture;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::config::{redact_url, Config};
+use crate::graphql::{build_schema, AppState};
+use crate::http::{router, HttpState};
+use crate::store::Store;
+
+pub struct App {
+    listener: TcpListener,
+    router: axum::Router,
+    state: AppState,
+    port: u16,
+}
+
+/// Connects to the database and applies pending migrations.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let url = redact_url(&config.database.url);
+    let store = Store::connect(&config.database)
+        .await
+        .with_context(|| format!("cannot reach the database at {url}"))?;
+    store
+        .migrate()
+        .await
+        .with_context(|| format!("cannot migrate the database at {url}"))?;
+    Ok(store)
+}
+
+impl App {
+    /// Connects, migrates, builds the schema and router, and binds the port.
+    pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        let store = open_store(config).await?;
+        Self::with_store(config, store).await
+    }
+
+    pub async fn with_store(config: &Config, store: Store) -> anyhow::Result<Self> {
+        let state = AppState {
+            store,
+            clock: config.clock.clone(),
+        };
+        let schema = build_schema(state.clone());
+        let router = router(HttpState {
+            schema,
+            app: state.clone(),
+        });
+        let listener = TcpListener::bind(&config.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        Ok(Self {
+            listener,
+            router,
+            state,
+            port,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    /// Serves until SIGTERM or Ctrl-C; in-flight requests finish first.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .into_future()
+            .await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,332 @@
+//! The conversation actions. Each is one transaction that locks the conversation first:
+//!
+//! - PostgreSQL: `SELECT … FOR UPDATE` on the conversation row, so concurrent actions on
+//!   one conversation run one after the other and each sees the state the previous one
+//!   committed (no lost tag, a true `from` in STATUS_CHANGED, the 50-tag limit held).
+//!   Actions on different conversations do not wait for each other.
+//! - SQLite: `BEGIN IMMEDIATE` takes the database's write lock at the start; other
+//!   writers wait on the busy timeout, which gives the same one-after-the-other order.
+//!
+//! The clock is read after the lock is held, so events are stamped in the order they
+//! really happened. Any error rolls the whole action back.
+
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
+};
+use serde_json::{json, Value};
+use tracing::instrument;
+
+use super::entity::{activity_event, conversation, conversation_tag, note, user};
+use super::import::write_transaction;
+use super::terms::{insert_conversation_terms, words_of};
+use super::{convert, Store};
+use crate::domain::{
+    new_id, ActivityKind, Clock, Conversation, ConversationStatus, Note, NoteContent, RuleError,
+    TagList, Timestamp, WorkspaceId, MAX_TAGS_PER_CONVERSATION,
+};
+use crate::error::AppError;
+
+/// A status change as asked for.
+#[derive(Debug, Clone)]
+pub struct StatusChange {
+    pub status: ConversationStatus,
+    pub resolution_notes: Option<String>,
+}
+
+impl StatusChange {
+    /// `resolutionNotes` belong to RESOLVED only.
+    pub fn parse(
+        status: ConversationStatus,
+        resolution_notes: Option<String>,
+    ) -> Result<Self, RuleError> {
+        if resolution_notes.is_some() && status != ConversationStatus::Resolved {
+            return Err(RuleError::new(
+                "resolutionNotes may only be given with status RESOLVED",
+            ));
+        }
+        Ok(Self {
+            status,
+            resolution_notes,
+        })
+    }
+}
+
+/// One locked conversation inside its transaction.
+struct Locked {
+    txn: DatabaseTransaction,
+    row: conversation::Model,
+    workspace: WorkspaceId,
+    now: Timestamp,
+}
+
+impl Store {
+    /// Begins the write transaction and locks the conversation; `NOT_FOUND` when the
+    /// workspace has no conversation with this id.
+    async fn lock(
+        &self,
+        workspace: &WorkspaceId,
+        id: &str,
+        clock: &dyn Clock,
+    ) -> Result<Locked, AppError> {
+        let txn = self.db().begin_with_options(write_transaction()).await?;
+        let row = conversation::Entity::find_by_id((workspace.as_str().to_owned(), id.to_owned()))
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or_else(|| {
+                AppError::NotFound(format!("no conversation {id:?} in this workspace"))
+            })?;
+        Ok(Locked {
+            txn,
+            row,
+            workspace: workspace.clone(),
+            now: clock.now(),
+        })
+    }
+
+    #[instrument(name = "db.conversations.assign", skip_all, err)]
+    pub async fn assign(
+        &self,
+        workspace: &WorkspaceId,
+        id: &str,
+        assignee: Option<&str>,
+        clock: &dyn Clock,
+    ) -> Result<Conversation, AppError> {
+        let mut locked = self.lock(workspace, id, clock).await?;
+        if let Some(assignee) = assignee {
+            let exists =
+                user::Entity::find_by_id((workspace.as_str().to_owned(), assignee.to_owned()))
+                    .one(&locked.txn)
+                    .await?;
+            if exists.is_none() {
+                return Err(AppError::NotFound(format!(
+                    "no user {assignee:?} in this workspace"
+                )));
+            }
+        }
+        if locked.row.assignee_id.as_deref() != assignee {
+            locked.row.assignee_id = assignee.map(str::to_owned);
+            locked
+                .save_row(|a| a.assignee_id = Set(assignee.map(str::to_owned)))
+                .await?;
+            match assignee {
+                Some(user) => {
+                    locked
+                        .record(ActivityKind::Assigned, json!({"assigneeId": user}))
+                        .await?
+                }
+                None => locked.record(ActivityKind::Unassigned, json!({})).await?,
+            }
+        }
+        locked.commit().await
+    }
+
+    #[instrument(name = "db.conversations.set_status", skip_all, err)]
+    pub async fn set_status(
+        &self,
+        workspace: &WorkspaceId,
+        id: &str,
+        change: StatusChange,
+        clock: &dyn Clock,
+    ) -> Result<Conversation, AppError> {
+        let mut locked = self.lock(workspace, id, clock).await?;
+        let from: ConversationStatus = locked
+            .row
+            .status
+            .parse()
+            .map_err(|e: RuleError| AppError::internal(anyhow::anyhow!(e)))?;
+        let to = change.status;
+        let (resolved_at, notes) = match (from, to) {
+            (ConversationStatus::Resolved, ConversationStatus::Resolved) => (
+                locked.row.resolved_at,
+                change
+                    .resolution_notes
+                    .or_else(|| locked.row.resolution_notes.clone()),
+            ),
+            (_, ConversationStatus::Resolved) => (Some(locked.now), change.resolution_notes),
+            _ => (None, None),
+        };
+        let changed = from != to || notes != locked.row.resolution_notes;
+        if changed {
+            locked.row.status = to.as_str().to_owned();
+            locked.row.resolved_at = resolved_at;
+            locked.row.resolution_notes = notes.clone();
+            locked
+                .save_row(|a| {
+                    a.status = Set(to.as_str().to_owned());
+                    a.resolved_at = Set(resolved_at);
+                    a.resolution_notes = Set(notes);
+                })
+                .await?;
+            let details = json!({"from": status_name(from), "to": status_name(to)});
+            locked.record(ActivityKind::StatusChanged, details).await?;
+        }
+        locked.commit().await
+    }
+
+    #[instrument(name = "db.conversations.add_tags", skip_all, err)]
+    pub async fn add_tags(
+        &self,
+        workspace: &WorkspaceId,
+        id: &str,
+        tags: &TagList,
+        clock: &dyn Clock,
+    ) -> Result<Conversation, AppError> {
+        let locked = self.lock(workspace, id, clock).await?;
+        let held = locked.tags().await?;
+        let added: Vec<String> = tags
+            .iter()
+            .map(|t| t.as_str().to_owned())
+            .filter(|t| !held.contains(t))
+            .collect();
+        if held.len() + added.len() > MAX_TAGS_PER_CONVERSATION {
+            return Err(AppError::bad_input(
+                "input.tags",
+                RuleError(format!(
+                    "a conversation holds at most {MAX_TAGS_PER_CONVERSATION} tags; it has {} and this adds {}",
+                    held.len(),
+                    added.len()
+                )),
+            ));
+        }
+        if !added.is_empty() {
+            let rows = added.iter().map(|tag| conversation_tag::ActiveModel {
+                workspace_id: Set(workspace.as_str().to_owned()),
+                conversation_id: Set(id.to_owned()),
+                tag: Set(tag.clone()),
+                ..Default::default()
+            });
+            conversation_tag::Entity::insert_many(rows)
+                .exec_without_returning(&locked.txn)
+                .await?;
+            locked
+                .record(ActivityKind::TagsAdded, json!({"tags": added}))
+                .await?;
+        }
+        locked.commit().await
+    }
+
+    #[instrument(name = "db.conversations.remove_tags", skip_all, err)]
+    pub async fn remove_tags(
+        &self,
+        workspace: &WorkspaceId,
+        id: &str,
+        tags: &TagList,
+        clock: &dyn Clock,
+    ) -> Result<Conversation, AppError> {
+        let locked = self.lock(workspace, id, clock).await?;
+        let held = locked.tags().await?;
+        let removed: Vec<String> = tags
+            .iter()
+            .map(|t| t.as_str().to_owned())
+            .filter(|t| held.contains(t))
+            .collect();
+        if !removed.is_empty() {
+            conversation_tag::Entity::delete_many()
+                .filter(conversation_tag::Column::WorkspaceId.eq(workspace.as_str()))
+                .filter(conversation_tag::Column::ConversationId.eq(id))
+                .filter(conversation_tag::Column::Tag.is_in(removed.clone()))
+                .exec(&locked.txn)
+                .await?;
+            locked
+                .record(ActivityKind::TagsRemoved, json!({"tags": removed}))
+                .await?;
+        }
+        locked.commit().await
+    }
+
+    /// Adds a note, searchable as soon as this returns.
+    #[instrument(name = "db.conversations.add_note", skip_all, err)]
+    pub async fn add_note(
+        &self,
+        workspace: &WorkspaceId,
+        id: &str,
+        content: NoteContent,
+        internal: bool,
+        clock: &dyn Clock,
+    ) -> Result<(Note, Conversation), AppError> {
+        let locked = self.lock(workspace, id, clock).await?;
+        let note = Note {
+            id: new_id("note"),
+            conversation_id: id.to_owned(),
+            content: content.into_inner(),
+            internal,
+            created_at: locked.now,
+        };
+        note::Entity::insert(note::ActiveModel {
+            workspace_id: Set(workspace.as_str().to_owned()),
+            conversation_id: Set(id.to_owned()),
+            id: Set(note.id.clone()),
+            content: Set(note.content.clone()),
+            internal: Set(internal),
+            created_at: Set(note.created_at),
+            ..Default::default()
+        })
+        .exec_without_returning(&locked.txn)
+        .await?;
+        let words = words_of([note.content.as_str()]);
+        let conversation_id = id.to_owned();
+        insert_conversation_terms(
+            &locked.txn,
+            workspace,
+            words.iter().map(|w| (&conversation_id, w)),
+        )
+        .await?;
+        locked
+            .record(ActivityKind::NoteAdded, json!({"noteId": note.id}))
+            .await?;
+        Ok((note, locked.commit().await?))
+    }
+}
+
+impl Locked {
+    async fn tags(&self) -> Result<Vec<String>, AppError> {
+        let rows = conversation_tag::Entity::find()
+            .filter(conversation_tag::Column::WorkspaceId.eq(self.workspace.as_str()))
+            .filter(conversation_tag::Column::ConversationId.eq(self.row.id.as_str()))
+            .all(&self.txn)
+            .await?;
+        Ok(rows.into_iter().map(|r| r.tag).collect())
+    }
+
+    /// Writes the columns `set` marks on this conversation's row.
+    async fn save_row(
+        &self,
+        set: impl FnOnce(&mut conversation::ActiveModel),
+    ) -> Result<(), AppError> {
+        let mut active = conversation::ActiveModel {
+            workspace_id: sea_orm::ActiveValue::Unchanged(self.row.workspace_id.clone()),
+            id: sea_orm::ActiveValue::Unchanged(self.row.id.clone()),
+            ..Default::default()
+        };
+        set(&mut active);
+        conversation::Entity::update(active).exec(&self.txn).await?;
+        Ok(())
+    }
+
+    async fn record(&self, kind: ActivityKind, details: Value) -> Result<(), AppError> {
+        activity_event::Entity::insert(activity_event::ActiveModel {
+            workspace_id: Set(self.workspace.as_str().to_owned()),
+            conversation_id: Set(self.row.id.clone()),
+            id: Set(new_id("evt")),
+            kind: Set(kind.as_str().to_owned()),
+            at: Set(self.now),
+            details: Set(details.to_string()),
+            ..Default::default()
+        })
+        .exec_without_returning(&self.txn)
+        .await?;
+        Ok(())
+    }
+
+    async fn commit(self) -> Result<Conversation, AppError> {
+        self.txn.commit().await?;
+        convert::conversation(self.row)
+    }
+}
+
+/// Statuses in events are spelled as clients see them: `OPEN`, `PENDING`, `RESOLVED`.
+fn status_name(status: ConversationStatus) -> String {
+    status.as_str().to_uppercase()
+}
