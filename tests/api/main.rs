@@ -4,6 +4,18 @@
 
 mod helpers;
 
+mod assign;
+mod auth;
+mod cli;
+mod concurrency;
 mod example;
+mod http;
+mod import;
+mod list;
+mod model;
+mod notes;
 mod schema;
+mod search;
 mod statements;
+mod status;
+mod tags;
