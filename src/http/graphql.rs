@@ -87,15 +87,9 @@ pub async fn get(
         request_id: &request_id,
         format: Format::of(&headers),
     };
-    let request = match async_graphql::http::parse_query_string(&query) {
+    let request = match request_from_query_string(&query) {
         Ok(request) => request,
-        Err(err) => {
-            return respond.error(
-                StatusCode::BAD_REQUEST,
-                code::GRAPHQL_PARSE_FAILED,
-                &err.to_string(),
-            )
-        }
+        Err(message) => return respond.error(StatusCode::BAD_REQUEST, code::GRAPHQL_PARSE_FAILED, &message),
     };
     if is_mutation(&request) {
         return respond.error(
@@ -105,6 +99,29 @@ pub async fn get(
         );
     }
     respond.execute(&headers, request).await
+}
+
+/// The parameters of a GET request, as GraphQL over HTTP names them.
+#[derive(serde::Deserialize)]
+struct GetParams {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+}
+
+fn request_from_query_string(query: &str) -> Result<async_graphql::Request, String> {
+    let params: GetParams = serde_urlencoded::from_str(query).map_err(|e| format!("bad query string: {e}"))?;
+    let mut request = async_graphql::Request::new(params.query.ok_or("the `query` parameter is required")?);
+    if let Some(name) = params.operation_name.filter(|n| !n.is_empty()) {
+        request = request.operation_name(name);
+    }
+    if let Some(variables) = params.variables.filter(|v| !v.is_empty()) {
+        let json: serde_json::Value =
+            serde_json::from_str(&variables).map_err(|e| format!("`variables` is not JSON: {e}"))?;
+        request = request.variables(async_graphql::Variables::from_json(json));
+    }
+    Ok(request)
 }
 
 /// True when the operation the request would run is a mutation.

@@ -1,1 +1,461 @@
-//! (being written)
+//! The command line (contract section 1): the real binary on the test app's database,
+//! its effects checked over HTTP against the running app.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::Duration;
+
+use inbox_gateway::domain::ApiKey;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{contract_examples, conversation, spawn_app, TestApp};
+
+const BIN: &str = env!("CARGO_BIN_EXE_inbox-gateway");
+const TOTAL: &str = "{ conversations { pagination { total } } }";
+const UNREACHABLE: &str = "postgres://postgres@127.0.0.1:1/nope";
+
+/// What a run of the binary left behind.
+#[derive(Debug)]
+pub(crate) struct Run {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The one JSON line a successful command prints.
+    pub fn json_line(&self) -> Value {
+        assert!(self.status.success(), "the command succeeds: {self:?}");
+        let lines: Vec<&str> = self.stdout.lines().collect();
+        assert_eq!(lines.len(), 1, "one line on stdout: {self:?}");
+        serde_json::from_str(lines[0]).expect("a JSON line")
+    }
+
+    /// Asserts a refusal: non-zero exit, nothing on stdout, one line on stderr naming `problem`.
+    pub fn assert_refused(&self, problem: &str) {
+        assert!(!self.status.success(), "the command fails: {self:?}");
+        assert_eq!(self.stdout, "", "nothing on stdout: {self:?}");
+        let message = self.stderr.trim_end();
+        assert!(!message.is_empty(), "a message on stderr");
+        assert!(!message.contains('\n'), "one line on stderr: {message:?}");
+        assert!(message.contains(problem), "{message:?} names {problem:?}");
+    }
+}
+
+fn command(database_url: &str) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .arg("--database-url")
+        .arg(database_url)
+        .env_remove("DATABASE_URL")
+        .env_remove("RUST_LOG")
+        .env_remove("INBOX_LOG_FORMAT")
+        .env_remove("INBOX_BIND")
+        .env_remove("INBOX_DEMO");
+    command
+}
+
+/// Runs `inbox-gateway --database-url URL ARGS…` to completion, off the async runtime.
+pub(crate) async fn run(database_url: &str, args: &[&str], stdin: Option<&str>) -> Run {
+    let mut command = command(database_url);
+    command
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let stdin = stdin.map(str::to_owned);
+    tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().expect("the binary starts");
+        if let Some(text) = stdin {
+            let mut pipe = child.stdin.take().expect("a stdin pipe");
+            pipe.write_all(text.as_bytes()).expect("write stdin");
+        }
+        let output = child.wait_with_output().expect("the binary ends");
+        Run {
+            status: output.status,
+            stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+            stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+        }
+    })
+    .await
+    .expect("the run completes")
+}
+
+/// An import file on disk, removed when dropped.
+pub(crate) fn import_file(content: &Value) -> tempfile::NamedTempFile {
+    let mut file = tempfile::NamedTempFile::new().expect("a temp file");
+    file.write_all(content.to_string().as_bytes())
+        .expect("write the file");
+    file
+}
+
+fn path_of(file: &tempfile::NamedTempFile) -> &str {
+    file.path().to_str().expect("a UTF-8 path")
+}
+
+async fn total(app: &TestApp, key: &str, workspace: &str) -> i64 {
+    let answer = app.gql_as(key, workspace, TOTAL, json!({})).await;
+    answer.data()["conversations"]["pagination"]["total"]
+        .as_i64()
+        .unwrap()
+}
+
+fn keys(value: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = value
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+#[tokio::test]
+async fn workspace_create_prints_a_key_that_works_against_the_running_app() {
+    let app = spawn_app().await;
+    let printed = run(
+        &app.database_url,
+        &["workspace", "create", "--name", "Acme Heating"],
+        None,
+    )
+    .await
+    .json_line();
+    assert_eq!(keys(&printed), ["api_key", "workspace_id"]);
+    let workspace = printed["workspace_id"].as_str().unwrap();
+    let key = printed["api_key"].as_str().unwrap();
+    assert!(ApiKey::parse(key).is_some(), "{key} has the shape of a key");
+    assert_ne!(workspace, app.workspace);
+
+    assert_eq!(total(&app, key, workspace).await, 0);
+    let elsewhere = app.gql_as(key, &app.workspace, TOTAL, json!({})).await;
+    assert_eq!(elsewhere.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn api_key_create_issues_a_working_key() {
+    let app = spawn_app().await;
+    let printed = run(
+        &app.database_url,
+        &["api-key", "create", "--workspace", &app.workspace],
+        None,
+    )
+    .await
+    .json_line();
+    assert_eq!(keys(&printed), ["api_key"]);
+    let key = printed["api_key"].as_str().unwrap();
+    assert_ne!(key, app.api_key);
+    assert_eq!(total(&app, key, &app.workspace).await, 0);
+}
+
+#[tokio::test]
+async fn api_key_revoke_shuts_the_key_out_of_the_running_app_at_once() {
+    let app = spawn_app().await;
+    let created = run(
+        &app.database_url,
+        &["api-key", "create", "--workspace", &app.workspace],
+        None,
+    )
+    .await
+    .json_line();
+    let key = created["api_key"].as_str().unwrap();
+    assert_eq!(total(&app, key, &app.workspace).await, 0);
+
+    let revoke = run(&app.database_url, &["api-key", "revoke", key], None).await;
+    assert!(revoke.status.success(), "{revoke:?}");
+
+    let answer = app.gql_as(key, &app.workspace, TOTAL, json!({})).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(answer.code(), "UNAUTHENTICATED");
+    assert_eq!(
+        total(&app, &app.api_key, &app.workspace).await,
+        0,
+        "other keys keep working"
+    );
+}
+
+#[tokio::test]
+async fn import_prints_its_counts_and_the_app_serves_the_data() {
+    let app = spawn_app().await;
+    let file = import_file(&json!({ "conversations": contract_examples() }));
+    let printed = run(
+        &app.database_url,
+        &["import", "--workspace", &app.workspace, path_of(&file)],
+        None,
+    )
+    .await
+    .json_line();
+    assert_eq!(
+        printed,
+        json!({"conversations": 2, "customers": 2, "users": 1})
+    );
+    let answer = app
+        .gql(
+            "{ conversations { pagination { total } conversations { id customer { name } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        answer.data()["conversations"],
+        json!({"pagination": {"total": 2}, "conversations": [
+            {"id": "conv_def456", "customer": {"name": "Jane Doe"}},
+            {"id": "conv_abc123", "customer": {"name": "John Smith"}}]})
+    );
+}
+
+#[tokio::test]
+async fn import_reads_stdin_when_the_file_is_a_dash() {
+    let app = spawn_app().await;
+    let rest_response = json!({
+        "data": {"conversations": [conversation("conv_piped", json!({"summary": "Piped in"}))]},
+        "pagination": {"total": 1, "limit": 20, "offset": 0, "has_more": false}
+    });
+    let printed = run(
+        &app.database_url,
+        &["import", "--workspace", &app.workspace, "-"],
+        Some(&rest_response.to_string()),
+    )
+    .await
+    .json_line();
+    assert_eq!(
+        printed,
+        json!({"conversations": 1, "customers": 1, "users": 0})
+    );
+    let answer = app
+        .gql(
+            "{ conversation(id: \"conv_piped\") { summary } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(answer.data()["conversation"]["summary"], "Piped in");
+}
+
+#[tokio::test]
+async fn refused_commands_exit_non_zero_with_one_line_and_write_nothing() {
+    let app = spawn_app().await;
+    let valid = import_file(&json!({ "conversations": contract_examples() }));
+    let invalid = import_file(&json!({"conversations": [
+        conversation("conv_ok", json!({})),
+        conversation("conv_fax", json!({"channel": "fax"})),
+    ]}));
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["import", "--workspace", "ws_nope", path_of(&valid)],
+            "ws_nope",
+        ),
+        (
+            &["import", "--workspace", &app.workspace, path_of(&invalid)],
+            "conversations[1].channel",
+        ),
+        (
+            &[
+                "import",
+                "--workspace",
+                &app.workspace,
+                "/nonexistent/inbox.json",
+            ],
+            "/nonexistent/inbox.json",
+        ),
+        (&["api-key", "create", "--workspace", "ws_nope"], "ws_nope"),
+    ];
+    for (args, problem) in cases {
+        run(&app.database_url, args, None)
+            .await
+            .assert_refused(problem);
+    }
+    assert_eq!(total(&app, &app.api_key, &app.workspace).await, 0);
+    assert_eq!(
+        app.store.find_workspace("ws_nope").await.unwrap(),
+        None,
+        "no workspace was made up"
+    );
+}
+
+#[tokio::test]
+async fn migrate_can_run_again_and_again() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("fresh.db").display()
+    );
+    for database_url in [app.database_url.as_str(), fresh.as_str()] {
+        for _ in 0..2 {
+            let migrate = run(database_url, &["migrate"], None).await;
+            assert!(migrate.status.success(), "{database_url}: {migrate:?}");
+            assert_eq!(migrate.stdout, "");
+        }
+    }
+    assert_eq!(total(&app, &app.api_key, &app.workspace).await, 0);
+    run(&fresh, &["workspace", "create", "--name", "Fresh"], None)
+        .await
+        .json_line();
+}
+
+#[tokio::test]
+async fn bad_arguments_exit_non_zero_with_the_usage() {
+    let app = spawn_app().await;
+    let cases: [&[&str]; 5] = [
+        &["frobnicate"],
+        &[],
+        &["import", "inbox.json"],
+        &["workspace", "create"],
+        &["serve", "--port", "80"],
+    ];
+    for args in cases {
+        let refused = run(&app.database_url, args, None).await;
+        assert_eq!(refused.status.code(), Some(2), "{args:?}: {refused:?}");
+        assert_eq!(refused.stdout, "", "{args:?}");
+        assert!(
+            refused.stderr.contains("Usage:"),
+            "{args:?}: {}",
+            refused.stderr
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_a_one_line_error() {
+    let file = import_file(&json!({ "conversations": contract_examples() }));
+    let cases: [&[&str]; 3] = [
+        &["migrate"],
+        &["workspace", "create", "--name", "Nowhere"],
+        &["import", "--workspace", "ws_x", path_of(&file)],
+    ];
+    let runs = futures::future::join_all(cases.map(|args| run(UNREACHABLE, args, None))).await;
+    for refused in runs {
+        refused.assert_refused("database");
+    }
+}
+
+/// A `serve` process, killed when dropped, whatever happened meanwhile.
+struct Server {
+    child: Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().unwrap().port()
+}
+
+/// Starts `serve --demo` on a free port; returns the server and the line it printed.
+async fn serve_demo(database_url: &str) -> (Server, u16, Value) {
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let stderr = if std::env::var("TEST_LOG").is_ok() {
+        Stdio::inherit()
+    } else {
+        Stdio::null()
+    };
+    let mut server = Server {
+        child: command(database_url)
+            .args(["serve", "--demo", "--bind", &bind])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("serve starts"),
+    };
+    let stdout = server.child.stdout.take().expect("a stdout pipe");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let read = BufReader::new(stdout).read_line(&mut line).map(|_| line);
+        let _ = sender.send(read);
+    });
+    let line = tokio::task::spawn_blocking(move || receiver.recv_timeout(Duration::from_secs(120)))
+        .await
+        .unwrap()
+        .expect("serve --demo prints a line in time")
+        .expect("stdout is readable");
+    let printed =
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line:?} is one JSON line: {e}"));
+    (server, port, printed)
+}
+
+async fn get(app: &TestApp, port: u16, printed: &Value, query: &str) -> Value {
+    let request = app
+        .client
+        .post(format!("http://127.0.0.1:{port}/graphql"))
+        .bearer_auth(printed["api_key"].as_str().unwrap())
+        .header("X-Workspace-ID", printed["workspace_id"].as_str().unwrap())
+        .json(&json!({ "query": query }));
+    let answer = crate::helpers::answer(request).await;
+    answer.data().clone()
+}
+
+const ABC123: &str = "{ conversation(id: \"conv_abc123\") {
+    id channel status priority summary messagesCount unreadCount tags metadata
+    createdAt lastActivityAt resolvedAt
+    customer { id name phone email servicetitanId } assignee { id name avatarUrl } } }";
+
+#[tokio::test]
+async fn serve_demo_prints_its_workspace_and_a_key_and_serves_the_examples() {
+    let app = spawn_app().await;
+    let (server, port, printed) = serve_demo(&app.database_url).await;
+    assert_eq!(keys(&printed), ["api_key", "graphiql_url", "workspace_id"]);
+    assert_eq!(printed["workspace_id"], "ws_demo");
+    let key = printed["api_key"].as_str().unwrap();
+    assert!(ApiKey::parse(key).is_some(), "{key}");
+    assert_eq!(
+        printed["graphiql_url"],
+        format!("http://127.0.0.1:{port}/#workspaceId=ws_demo&apiKey={key}")
+    );
+
+    let data = get(&app, port, &printed, ABC123).await;
+    assert_eq!(
+        data["conversation"],
+        json!({
+            "id": "conv_abc123", "channel": "VOICE", "status": "OPEN", "priority": "URGENT",
+            "summary": "No hot water - needs emergency service", "messagesCount": 1, "unreadCount": 0,
+            "tags": ["emergency", "water_heater"],
+            "metadata": {"call_duration": 245, "recording_url": "https://recordings.avoca.ai/call_abc123.mp3",
+                         "transcript_available": true},
+            "createdAt": "2024-01-20T14:30:00Z", "lastActivityAt": "2024-01-20T14:35:00Z", "resolvedAt": null,
+            "customer": {"id": "cust_456", "name": "John Smith", "phone": "+13105551234",
+                         "email": "john.smith@example.com", "servicetitanId": "12345"},
+            "assignee": {"id": "user_789", "name": "Sarah Johnson",
+                         "avatarUrl": "https://avatars.avoca.ai/sarah.jpg"}
+        })
+    );
+    drop(server);
+}
+
+#[tokio::test]
+async fn serve_demo_again_duplicates_nothing_and_prints_a_new_key() {
+    let app = spawn_app().await;
+    let (first, port, printed) = serve_demo(&app.database_url).await;
+    let before = get(&app, port, &printed, TOTAL).await;
+    let abc_before = get(&app, port, &printed, ABC123).await;
+    drop(first);
+
+    let (second, port, again) = serve_demo(&app.database_url).await;
+    assert_eq!(again["workspace_id"], "ws_demo");
+    assert_ne!(again["api_key"], printed["api_key"], "a new key");
+    assert_eq!(get(&app, port, &again, TOTAL).await, before);
+    assert_eq!(get(&app, port, &again, ABC123).await, abc_before);
+    assert_eq!(
+        get(&app, port, &printed, TOTAL).await,
+        before,
+        "the earlier key keeps working"
+    );
+    assert!(
+        before["conversations"]["pagination"]["total"]
+            .as_i64()
+            .unwrap()
+            >= 2
+    );
+    drop(second);
+}

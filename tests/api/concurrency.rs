@@ -1,1 +1,374 @@
-//! (being written)
+//! Concurrent mutations on one conversation lose no update: many clients released at the
+//! same moment by a barrier, then the state and the activity checked for every write.
+//! A multi-threaded runtime lets the clients and the server really run in parallel.
+
+use std::collections::{BTreeSet, HashSet};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use tokio::sync::Barrier;
+
+use crate::helpers::{answer, conversation, spawn_app, Answer, TestApp, ALL_FIELDS};
+
+/// What one task needs to talk to the app on its own.
+#[derive(Clone)]
+struct Client {
+    http: reqwest::Client,
+    url: String,
+    key: String,
+    workspace: String,
+}
+
+impl Client {
+    fn of(app: &TestApp) -> Self {
+        Self {
+            http: app.client.clone(),
+            url: format!("{}/graphql", app.address),
+            key: app.api_key.clone(),
+            workspace: app.workspace.clone(),
+        }
+    }
+
+    async fn gql(&self, query: &str, variables: Value) -> Answer {
+        let request = self
+            .http
+            .post(&self.url)
+            .bearer_auth(&self.key)
+            .header("X-Workspace-ID", &self.workspace)
+            .json(&json!({"query": query, "variables": variables}));
+        answer(request).await
+    }
+
+    /// A mutation, not yet sent, that owns what it needs to run on its own task.
+    fn mutation(&self, query: &'static str, input: Value) -> Request {
+        let client = self.clone();
+        Box::pin(async move { client.gql(query, json!({"input": input})).await })
+    }
+
+    fn add_tags(&self, id: &str, tags: &[&str]) -> Request {
+        let query = "mutation($input: ConversationTagsInput!) {
+                       addConversationTags(input: $input) { conversation { tags } } }";
+        self.mutation(query, json!({"conversationId": id, "tags": tags}))
+    }
+
+    fn remove_tags(&self, id: &str, tags: &[&str]) -> Request {
+        let query = "mutation($input: ConversationTagsInput!) {
+                       removeConversationTags(input: $input) { conversation { tags } } }";
+        self.mutation(query, json!({"conversationId": id, "tags": tags}))
+    }
+
+    fn add_note(&self, id: &str, content: &str) -> Request {
+        let query = "mutation($input: AddConversationNoteInput!) {
+                       addConversationNote(input: $input) { note { id content } conversation { id } } }";
+        self.mutation(query, json!({"conversationId": id, "content": content}))
+    }
+
+    fn set_status(&self, id: &str, status: &str, notes: Option<&str>) -> Request {
+        let query = "mutation($input: UpdateConversationStatusInput!) {
+                       updateConversationStatus(input: $input) { conversation { status } } }";
+        let mut input = json!({"conversationId": id, "status": status});
+        if let Some(notes) = notes {
+            input["resolutionNotes"] = json!(notes);
+        }
+        self.mutation(query, input)
+    }
+
+    fn assign(&self, id: &str, assignee: Option<&str>) -> Request {
+        let query = "mutation($input: AssignConversationInput!) {
+                       assignConversation(input: $input) { conversation { assignee { id } } } }";
+        self.mutation(query, json!({"conversationId": id, "assigneeId": assignee}))
+    }
+}
+
+type Request = Pin<Box<dyn Future<Output = Answer> + Send>>;
+
+/// Starts every request on its own task, releases them together, and returns the
+/// answers in the order of `requests`.
+async fn all_at_once(requests: Vec<Request>) -> Vec<Answer> {
+    let barrier = Arc::new(Barrier::new(requests.len()));
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|request| {
+            let barrier = Arc::clone(&barrier);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                request.await
+            })
+        })
+        .collect();
+    let mut answers = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        answers.push(task.await.expect("the client task completes"));
+    }
+    answers
+}
+
+async fn read_back(app: &TestApp, id: &str) -> Value {
+    let query = format!("query($id: ID!) {{ conversation(id: $id) {{ {ALL_FIELDS} }} }}");
+    let answer = app.gql(&query, json!({"id": id})).await;
+    answer.data()["conversation"].clone()
+}
+
+fn strings(list: &Value) -> Vec<String> {
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .map(|s| s.as_str().expect("a string").to_owned())
+        .collect()
+}
+
+fn events_of<'a>(conversation: &'a Value, kind: &str) -> Vec<&'a Value> {
+    conversation["activity"]
+        .as_array()
+        .expect("activity is a list")
+        .iter()
+        .filter(|e| e["kind"] == kind)
+        .collect()
+}
+
+fn instant(value: &Value) -> DateTime<Utc> {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("a date-time, not {value}"))
+        .parse()
+        .expect("RFC 3339")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ten_clients_adding_ten_different_tags_leave_all_ten() {
+    let app = spawn_app().await;
+    app.import(&json!([conversation("conv_1", json!({"tags": ["existing"]}))]))
+        .await;
+    let client = Client::of(&app);
+    let tags: Vec<String> = (0..10).map(|i| format!("crew_{i}")).collect();
+
+    let answers = all_at_once(
+        tags.iter()
+            .map(|tag| client.add_tags("conv_1", &[tag.as_str()]))
+            .collect(),
+    )
+    .await;
+
+    for (answer, tag) in answers.iter().zip(&tags) {
+        let held = strings(&answer.data()["addConversationTags"]["conversation"]["tags"]);
+        assert!(held.contains(tag), "{tag} is in its own payload: {held:?}");
+    }
+    let conversation = read_back(&app, "conv_1").await;
+    let held = strings(&conversation["tags"]);
+    assert_eq!(held.len(), 11, "{held:?}");
+    assert_eq!(held[0], "existing");
+    assert_eq!(
+        held[1..].iter().collect::<BTreeSet<_>>(),
+        tags.iter().collect::<BTreeSet<_>>()
+    );
+    let events = events_of(&conversation, "TAGS_ADDED");
+    assert_eq!(events.len(), 10);
+    assert_eq!(conversation["activity"].as_array().unwrap().len(), 10);
+    let added_in_event_order: Vec<String> = events
+        .iter()
+        .flat_map(|e| {
+            let tags = strings(&e["details"]["tags"]);
+            assert_eq!(tags.len(), 1, "{e}");
+            tags
+        })
+        .collect();
+    assert_eq!(added_in_event_order, held[1..], "tags and events agree on the order");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_concurrent_notes_leave_twenty_notes_and_events() {
+    let app = spawn_app().await;
+    app.import(&json!([conversation("conv_1", json!({}))])).await;
+    let client = Client::of(&app);
+    let contents: Vec<String> = (0..20)
+        .map(|i| format!("Callback number {i} from dispatcher"))
+        .collect();
+
+    let answers = all_at_once(
+        contents
+            .iter()
+            .map(|content| client.add_note("conv_1", content))
+            .collect(),
+    )
+    .await;
+
+    let mut payload_ids = HashSet::new();
+    for (answer, content) in answers.iter().zip(&contents) {
+        let note = &answer.data()["addConversationNote"]["note"];
+        assert_eq!(note["content"], *content);
+        payload_ids.insert(note["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(payload_ids.len(), 20, "twenty distinct note ids");
+    let conversation = read_back(&app, "conv_1").await;
+    let notes = conversation["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 20);
+    let stored: BTreeSet<&str> = notes.iter().map(|n| n["content"].as_str().unwrap()).collect();
+    assert_eq!(stored, contents.iter().map(String::as_str).collect());
+    let note_ids: Vec<&str> = notes.iter().map(|n| n["id"].as_str().unwrap()).collect();
+    let events = events_of(&conversation, "NOTE_ADDED");
+    assert_eq!(events.len(), 20);
+    assert_eq!(conversation["activity"].as_array().unwrap().len(), 20);
+    let event_ids: Vec<&str> = events
+        .iter()
+        .map(|e| e["details"]["noteId"].as_str().unwrap())
+        .collect();
+    assert_eq!(event_ids, note_ids, "notes and events agree on the order");
+    assert_eq!(
+        note_ids.iter().map(|id| (*id).to_owned()).collect::<HashSet<_>>(),
+        payload_ids
+    );
+    assert_eq!(app.ids("(filter: {search: \"callback dispatcher\"})").await, ["conv_1"]);
+}
+
+/// Checks the row and the STATUS_CHANGED chain of a conversation that started OPEN.
+fn assert_consistent_status(conversation: &Value, started: DateTime<Utc>) {
+    let status = conversation["status"].as_str().unwrap();
+    let resolved = status == "RESOLVED";
+    assert_eq!(!conversation["resolvedAt"].is_null(), resolved, "{conversation}");
+    if !resolved {
+        assert!(conversation["resolutionNotes"].is_null(), "{conversation}");
+    }
+    let events = events_of(conversation, "STATUS_CHANGED");
+    assert_eq!(events.len(), conversation["activity"].as_array().unwrap().len());
+    let mut current = "OPEN";
+    let mut left_resolved_at = started;
+    for event in &events {
+        let (from, to) = (&event["details"]["from"], &event["details"]["to"]);
+        assert_eq!(from, current, "each event starts where the previous ended: {events:?}");
+        assert!(from != to || to == "RESOLVED", "a real change: {event}");
+        if from == "RESOLVED" && to != "RESOLVED" {
+            left_resolved_at = instant(&event["at"]);
+        }
+        current = to.as_str().unwrap();
+    }
+    assert_eq!(current, status, "the last event ends at the current status");
+    if resolved {
+        let resolved_at = instant(&conversation["resolvedAt"]);
+        assert!(
+            resolved_at >= left_resolved_at && resolved_at <= Utc::now(),
+            "resolvedAt {resolved_at} belongs to the latest resolution (after {left_resolved_at})"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_status_changes_leave_a_consistent_row_and_event_chain() {
+    let app = spawn_app().await;
+    app.import(&json!([conversation("conv_1", json!({}))])).await;
+    let client = Client::of(&app);
+    let started = Utc::now();
+
+    for round in 0..10 {
+        let fixed = format!("Fixed in round {round}");
+        let flushed = format!("Flushed in round {round}");
+        let answers = all_at_once(vec![
+            client.set_status("conv_1", "RESOLVED", Some(&fixed)),
+            client.set_status("conv_1", "OPEN", None),
+            client.set_status("conv_1", "RESOLVED", Some(&flushed)),
+            client.set_status("conv_1", "PENDING", None),
+        ])
+        .await;
+        for answer in &answers {
+            answer.data();
+        }
+
+        let conversation = read_back(&app, "conv_1").await;
+        assert_consistent_status(&conversation, started);
+        if conversation["status"] == "RESOLVED" {
+            let notes = &conversation["resolutionNotes"];
+            assert!(
+                *notes == fixed || *notes == flushed,
+                "round {round}: the notes of this round's last resolution, not {notes}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_fifty_tag_limit_holds_under_concurrency() {
+    let app = spawn_app().await;
+    let held: Vec<String> = (0..45).map(|i| format!("held_{i:02}")).collect();
+    app.import(&json!([conversation("conv_1", json!({"tags": held}))]))
+        .await;
+    let client = Client::of(&app);
+    let extra: Vec<String> = (0..10).map(|i| format!("extra_{i}")).collect();
+
+    let answers = all_at_once(
+        extra
+            .iter()
+            .map(|tag| client.add_tags("conv_1", &[tag.as_str()]))
+            .collect(),
+    )
+    .await;
+
+    let mut accepted = BTreeSet::new();
+    for (answer, tag) in answers.iter().zip(&extra) {
+        if answer.body.get("errors").is_some() {
+            assert_eq!(answer.code(), "BAD_USER_INPUT", "{}", answer.body);
+            assert_eq!(answer.field(), "input.tags", "{}", answer.body);
+        } else {
+            accepted.insert(tag.clone());
+        }
+    }
+    assert_eq!(accepted.len(), 5, "exactly five fit: {accepted:?}");
+    let conversation = read_back(&app, "conv_1").await;
+    let tags = strings(&conversation["tags"]);
+    assert_eq!(tags.len(), 50);
+    assert_eq!(tags[..45], held);
+    assert_eq!(tags[45..].iter().cloned().collect::<BTreeSet<_>>(), accepted);
+    let events = events_of(&conversation, "TAGS_ADDED");
+    assert_eq!(events.len(), 5);
+    assert_eq!(conversation["activity"].as_array().unwrap().len(), 5);
+    let in_events: Vec<String> = events.iter().flat_map(|e| strings(&e["details"]["tags"])).collect();
+    assert_eq!(in_events, tags[45..]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn different_actions_at_once_all_land() {
+    let app = spawn_app().await;
+    app.import(&json!([
+        conversation("conv_1", json!({"tags": ["old"]})),
+        conversation("conv_2", json!({"assignee": {"id": "user_ana", "name": "Ana Ortiz"}})),
+    ]))
+    .await;
+    let client = Client::of(&app);
+    let requests = vec![
+        client.assign("conv_1", Some("user_ana")),
+        client.set_status("conv_1", "PENDING", None),
+        client.add_tags("conv_1", &["north"]),
+        client.add_tags("conv_1", &["south"]),
+        client.remove_tags("conv_1", &["old"]),
+        client.add_note("conv_1", "Ladder needed"),
+        client.add_note("conv_1", "Bring filters"),
+    ];
+    for answer in all_at_once(requests).await {
+        answer.data();
+    }
+
+    let conversation = read_back(&app, "conv_1").await;
+    assert_eq!(conversation["assignee"]["id"], "user_ana");
+    assert_eq!(conversation["status"], "PENDING");
+    assert_eq!(
+        strings(&conversation["tags"]).into_iter().collect::<BTreeSet<_>>(),
+        ["north".to_owned(), "south".to_owned()].into_iter().collect()
+    );
+    assert_eq!(conversation["notes"].as_array().unwrap().len(), 2);
+    let kinds: BTreeSet<String> = conversation["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(conversation["activity"].as_array().unwrap().len(), 7);
+    assert_eq!(
+        kinds,
+        ["ASSIGNED", "STATUS_CHANGED", "TAGS_ADDED", "TAGS_REMOVED", "NOTE_ADDED"]
+            .map(str::to_owned)
+            .into_iter()
+            .collect()
+    );
+    assert_eq!(conversation["lastActivityAt"], "2024-01-10T11:00:00Z");
+}

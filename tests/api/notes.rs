@@ -1,1 +1,297 @@
-//! (being written)
+//! `addConversationNote`: trimmed content of 1 to 10,000 characters, `internal` defaulting
+//! to true, notes oldest first, NOTE_ADDED naming the note, searchable at once, and
+//! `lastActivityAt` left alone.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use crate::helpers::{conversation, spawn_app, Answer, TestApp, ALL_FIELDS};
+
+const LAST_ACTIVITY: &str = "2024-01-10T11:00:00Z";
+
+fn fixtures() -> Value {
+    json!([
+        conversation("conv_1", json!({"notes": [{"id": "note_imported", "content": "Imported earlier",
+                                                 "internal": false, "created_at": "2024-01-10T10:30:00Z"}]})),
+        conversation("conv_2", json!({"last_activity_at": "2024-01-10T12:00:00Z"})),
+    ])
+}
+
+async fn add_note_as(app: &TestApp, (key, workspace): (&str, &str), input: Value) -> Answer {
+    let query = format!(
+        "mutation($input: AddConversationNoteInput!) {{
+           addConversationNote(input: $input) {{
+             note {{ id content internal createdAt }}
+             conversation {{ {ALL_FIELDS} }} }} }}"
+    );
+    app.gql_as(key, workspace, &query, json!({"input": input}))
+        .await
+}
+
+async fn add_note(app: &TestApp, id: &str, content: &str) -> Answer {
+    let input = json!({"conversationId": id, "content": content});
+    add_note_as(app, (&app.api_key, &app.workspace), input).await
+}
+
+/// A note that must be accepted: (note, conversation) of the payload, the conversation
+/// checked against a read-back.
+async fn added(app: &TestApp, answer: &Answer, id: &str) -> (Value, Value) {
+    let payload = &answer.data()["addConversationNote"];
+    let conversation = payload["conversation"].clone();
+    assert_eq!(conversation, read_back(app, id).await, "payload and read-back agree");
+    assert_eq!(conversation["lastActivityAt"], read_back(app, id).await["lastActivityAt"]);
+    (payload["note"].clone(), conversation)
+}
+
+async fn add_ok(app: &TestApp, id: &str, content: &str) -> (Value, Value) {
+    let answer = add_note(app, id, content).await;
+    added(app, &answer, id).await
+}
+
+async fn assert_refused(app: &TestApp, id: &str, content: &str) {
+    let before = read_back(app, id).await;
+    let answer = add_note(app, id, content).await;
+    let shown: String = content.chars().take(20).collect();
+    assert_eq!(answer.code(), "BAD_USER_INPUT", "{shown:?}: {}", answer.body);
+    assert_eq!(answer.field(), "input.content", "{}", answer.body);
+    assert!(answer.body["data"].is_null(), "{}", answer.body);
+    assert_eq!(read_back(app, id).await, before, "{shown:?} changed nothing");
+}
+
+async fn read_back_as(app: &TestApp, (key, workspace): (&str, &str), id: &str) -> Value {
+    let query = format!("query($id: ID!) {{ conversation(id: $id) {{ {ALL_FIELDS} }} }}");
+    let answer = app
+        .gql_as(key, workspace, &query, json!({"id": id}))
+        .await;
+    answer.data()["conversation"].clone()
+}
+
+async fn read_back(app: &TestApp, id: &str) -> Value {
+    read_back_as(app, (&app.api_key, &app.workspace), id).await
+}
+
+async fn found_by(app: &TestApp, search: &str) -> Vec<String> {
+    app.ids(&format!("(filter: {{search: {}}})", json!(search)))
+        .await
+}
+
+fn assert_recent(value: &Value, before: DateTime<Utc>) {
+    let at: DateTime<Utc> = value.as_str().expect("a date-time").parse().expect("RFC 3339");
+    let after = Utc::now();
+    let slack = chrono::Duration::seconds(1);
+    assert!(
+        before - slack <= at && at <= after + slack,
+        "{at} is not between {before} and {after}"
+    );
+}
+
+fn note_ids(list: &Value) -> Vec<Value> {
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .map(|n| n["id"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn adds_a_trimmed_internal_note_and_records_note_added() {
+    let app = spawn_app().await;
+    app.import(&fixtures()).await;
+    let before = Utc::now();
+
+    let (note, conversation) = add_ok(&app, "conv_1", "  Gate code 4321, dog in yard \n\t").await;
+
+    assert_eq!(note["content"], "Gate code 4321, dog in yard");
+    assert_eq!(note["internal"], true);
+    assert_recent(&note["createdAt"], before);
+    assert!(note["id"].as_str().is_some_and(|id| !id.is_empty()));
+    assert_eq!(conversation["notes"][1], note, "the payload holds the new note");
+    assert_eq!(conversation["notes"].as_array().unwrap().len(), 2);
+    let events = conversation["activity"].as_array().unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["kind"], "NOTE_ADDED");
+    assert_eq!(events[0]["details"], json!({"noteId": note["id"]}));
+    assert_recent(&events[0]["at"], before);
+    assert_eq!(conversation["lastActivityAt"], LAST_ACTIVITY);
+}
+
+#[tokio::test]
+async fn internal_defaults_to_true_and_false_is_kept() {
+    let app = spawn_app().await;
+    app.import(&fixtures()).await;
+
+    let mut internals = Vec::new();
+    for (content, internal) in [
+        ("Default", None),
+        ("Shared with the customer", Some(false)),
+        ("Team only", Some(true)),
+    ] {
+        let mut input = json!({"conversationId": "conv_2", "content": content});
+        if let Some(internal) = internal {
+            input["internal"] = json!(internal);
+        }
+        let answer = add_note_as(&app, (&app.api_key, &app.workspace), input).await;
+        let (note, _) = added(&app, &answer, "conv_2").await;
+        internals.push(note["internal"].clone());
+    }
+
+    assert_eq!(internals, [true, false, true]);
+    let notes = &read_back(&app, "conv_2").await["notes"];
+    let kept: Vec<(Value, Value)> = notes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["content"].clone(), n["internal"].clone()))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            (json!("Default"), json!(true)),
+            (json!("Shared with the customer"), json!(false)),
+            (json!("Team only"), json!(true))
+        ]
+    );
+}
+
+#[tokio::test]
+async fn blank_content_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    app.import(&fixtures()).await;
+
+    for blank in ["", " ", "   \n\t  ", "\u{3000}"] {
+        assert_refused(&app, "conv_1", blank).await;
+    }
+}
+
+#[tokio::test]
+async fn more_than_ten_thousand_characters_are_refused() {
+    let app = spawn_app().await;
+    app.import(&fixtures()).await;
+
+    assert_refused(&app, "conv_1", &"é".repeat(10_001)).await;
+    assert_refused(&app, "conv_1", &"a".repeat(10_001)).await;
+    assert_refused(&app, "conv_1", &format!("{} x", "a".repeat(9_999))).await;
+}
+
+#[tokio::test]
+async fn ten_thousand_characters_are_fine_whatever_their_bytes() {
+    let app = spawn_app().await;
+    app.import(&fixtures()).await;
+    let accents = "é".repeat(10_000);
+    assert_eq!(accents.len(), 20_000, "two bytes each");
+
+    let (note, _) = add_ok(&app, "conv_2", &accents).await;
+    let (padded, conversation) = add_ok(&app, "conv_2", &format!("  {accents}\n")).await;
+
+    assert_eq!(note["content"], accents);
+    assert_eq!(padded["content"], accents, "trimmed before counting");
+    assert_eq!(conversation["notes"].as_array().unwrap().len(), 2);
+    assert_eq!(found_by(&app, "eeee").await, ["conv_2"], "folded and searchable");
+}
+
+#[tokio::test]
+async fn notes_are_listed_oldest_first() {
+    let app = spawn_app().await;
+    app.import(&fixtures()).await;
+
+    let mut ids = vec![json!("note_imported")];
+    for content in ["First", "Second", "Third"] {
+        let (note, _) = add_ok(&app, "conv_1", content).await;
+        ids.push(note["id"].clone());
+    }
+
+    let conversation = read_back(&app, "conv_1").await;
+    assert_eq!(note_ids(&conversation["notes"]), ids);
+    let contents: Vec<&Value> = conversation["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| &n["content"])
+        .collect();
+    assert_eq!(contents, ["Imported earlier", "First", "Second", "Third"]);
+    let event_notes: Vec<Value> = conversation["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert_eq!(e["kind"], "NOTE_ADDED");
+            e["details"]["noteId"].clone()
+        })
+        .collect();
+    assert_eq!(event_notes, ids[1..], "one event per note, in order");
+    let distinct: std::collections::HashSet<String> =
+        ids.iter().map(|id| id.as_str().unwrap().to_owned()).collect();
+    assert_eq!(distinct.len(), ids.len(), "note ids are unique");
+}
+
+#[tokio::test]
+async fn a_new_note_is_searchable_as_soon_as_the_mutation_returns() {
+    let app = spawn_app().await;
+    app.import(&fixtures()).await;
+    let none: Vec<String> = Vec::new();
+    assert_eq!(found_by(&app, "crawlspace").await, none);
+
+    add_ok(&app, "conv_2", "Access through the crawlspace behind the Garage").await;
+    assert_eq!(found_by(&app, "crawlspace").await, ["conv_2"]);
+    assert_eq!(found_by(&app, "CRAWL gar").await, ["conv_2"], "word prefixes");
+    assert_eq!(found_by(&app, "crawlspace attic").await, none);
+
+    let input = json!({"conversationId": "conv_1", "content": "Customer-visible: Müller valve", "internal": false});
+    add_note_as(&app, (&app.api_key, &app.workspace), input).await.data();
+    assert_eq!(found_by(&app, "muller").await, ["conv_1"]);
+    assert_eq!(found_by(&app, "valve").await, ["conv_1"]);
+}
+
+#[tokio::test]
+async fn unknown_conversation_is_not_found() {
+    let app = spawn_app().await;
+    app.import(&fixtures()).await;
+
+    let answer = add_note(&app, "conv_nope", "Lost note").await;
+
+    assert_eq!(answer.code(), "NOT_FOUND", "{}", answer.body);
+    assert!(answer.body["data"].is_null());
+    assert_eq!(found_by(&app, "lost").await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn another_workspaces_conversation_is_not_found_and_gets_no_note() {
+    let app = spawn_app().await;
+    app.import(&fixtures()).await;
+    let (workspace, key) = app.other_workspace().await;
+    let theirs = json!([conversation("conv_theirs", json!({}))]);
+    app.import_into(&workspace, &theirs).await;
+    let before = read_back_as(&app, (&key, &workspace), "conv_theirs").await;
+
+    let answer = add_note(&app, "conv_theirs", "Intruding note").await;
+
+    assert_eq!(answer.code(), "NOT_FOUND", "{}", answer.body);
+    assert_eq!(
+        read_back_as(&app, (&key, &workspace), "conv_theirs").await,
+        before
+    );
+    let search = app
+        .gql_as(
+            &key,
+            &workspace,
+            "{ conversations(filter: {search: \"intruding\"}) { pagination { total } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(search.data()["conversations"]["pagination"]["total"], 0);
+}
+
+#[tokio::test]
+async fn last_activity_never_changes() {
+    let app = spawn_app().await;
+    app.import(&fixtures()).await;
+    let order = app.ids("(sort: LAST_ACTIVITY_DESC)").await;
+    assert_eq!(order, ["conv_2", "conv_1"]);
+
+    for content in ["Called back", "Parts ordered", "Visit booked"] {
+        let (_, conversation) = add_ok(&app, "conv_1", content).await;
+        assert_eq!(conversation["lastActivityAt"], LAST_ACTIVITY);
+    }
+
+    assert_eq!(app.ids("(sort: LAST_ACTIVITY_DESC)").await, order);
+}
