@@ -9,15 +9,21 @@ use crate::helpers::{conversation, spawn_app, Answer, TestApp, ALL_FIELDS};
 const LAST_ACTIVITY: &str = "2024-01-10T11:00:00Z";
 
 /// One unassigned conversation (`LAST_ACTIVITY`) and two assigned ones, which bring
-/// users Ana and Ben; their activity brackets conv_1's.
+/// users Ana and Ben; their activity brackets that of `conv_1`.
 fn fixtures() -> Value {
     json!([
         conversation("conv_1", json!({})),
-        conversation("conv_2", json!({"assignee": {"id": "user_ana", "name": "Ana Ortiz",
+        conversation(
+            "conv_2",
+            json!({"assignee": {"id": "user_ana", "name": "Ana Ortiz",
                                                    "avatar_url": "https://avatars.example/ana.jpg"},
-                                      "last_activity_at": "2024-01-10T12:00:00Z"})),
-        conversation("conv_3", json!({"assignee": {"id": "user_ben", "name": "Ben Okafor"},
-                                      "last_activity_at": "2024-01-10T09:00:00Z"})),
+                                      "last_activity_at": "2024-01-10T12:00:00Z"})
+        ),
+        conversation(
+            "conv_3",
+            json!({"assignee": {"id": "user_ben", "name": "Ben Okafor"},
+                                      "last_activity_at": "2024-01-10T09:00:00Z"})
+        ),
     ])
 }
 
@@ -37,14 +43,18 @@ async fn assign_as(
 }
 
 async fn assign(app: &TestApp, conversation_id: &str, assignee: Value) -> Answer {
-    assign_as(app, (&app.api_key, &app.workspace), conversation_id, assignee).await
+    assign_as(
+        app,
+        (&app.api_key, &app.workspace),
+        conversation_id,
+        assignee,
+    )
+    .await
 }
 
 async fn read_back_as(app: &TestApp, (key, workspace): (&str, &str), id: &str) -> Value {
     let query = format!("query($id: ID!) {{ conversation(id: $id) {{ {ALL_FIELDS} }} }}");
-    let answer = app
-        .gql_as(key, workspace, &query, json!({"id": id}))
-        .await;
+    let answer = app.gql_as(key, workspace, &query, json!({"id": id})).await;
     answer.data()["conversation"].clone()
 }
 
@@ -55,7 +65,11 @@ async fn read_back(app: &TestApp, id: &str) -> Value {
 /// The conversation of a successful payload, checked against a fresh read-back.
 async fn payload_matching_read_back(app: &TestApp, answer: &Answer, id: &str) -> Value {
     let payload = answer.data()["assignConversation"]["conversation"].clone();
-    assert_eq!(payload, read_back(app, id).await, "payload and read-back agree");
+    assert_eq!(
+        payload,
+        read_back(app, id).await,
+        "payload and read-back agree"
+    );
     payload
 }
 
@@ -128,7 +142,8 @@ async fn reassigns_to_another_user() {
         )
         .await;
     assert_eq!(
-        ana.data()["conversations"]["pagination"]["total"], 0,
+        ana.data()["conversations"]["pagination"]["total"],
+        0,
         "Ana no longer holds it"
     );
 }
@@ -172,7 +187,10 @@ async fn assign_then_reassign_then_unassign_records_each_change_in_order() {
         .iter()
         .map(|e| e["at"].as_str().unwrap().parse().unwrap())
         .collect();
-    assert!(times.windows(2).all(|w| w[0] <= w[1]), "oldest first: {times:?}");
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "oldest first: {times:?}"
+    );
 }
 
 #[tokio::test]
@@ -265,8 +283,10 @@ async fn another_workspaces_user_is_not_found() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
     let (workspace, key) = app.other_workspace().await;
-    let theirs = json!([conversation("conv_theirs",
-        json!({"assignee": {"id": "user_zed", "name": "Zed Other"}}))]);
+    let theirs = json!([conversation(
+        "conv_theirs",
+        json!({"assignee": {"id": "user_zed", "name": "Zed Other"}})
+    )]);
     app.import_into(&workspace, &theirs).await;
     let before = read_back(&app, "conv_1").await;
 
@@ -288,8 +308,14 @@ async fn the_same_id_in_two_workspaces_is_assigned_independently() {
 
     assign(&app, "conv_1", json!("user_ben")).await.data();
 
-    assert_eq!(read_back_as(&app, (&key, &workspace), "conv_1").await, theirs);
-    assert_eq!(read_back(&app, "conv_1").await["assignee"]["id"], "user_ben");
+    assert_eq!(
+        read_back_as(&app, (&key, &workspace), "conv_1").await,
+        theirs
+    );
+    assert_eq!(
+        read_back(&app, "conv_1").await["assignee"]["id"],
+        "user_ben"
+    );
 }
 
 #[tokio::test]
@@ -298,7 +324,12 @@ async fn last_activity_never_changes() {
     app.import(&fixtures()).await;
     let order = app.ids("(sort: LAST_ACTIVITY_DESC)").await;
 
-    for assignee in [json!("user_ana"), json!("user_ben"), Value::Null, json!("user_ben")] {
+    for assignee in [
+        json!("user_ana"),
+        json!("user_ben"),
+        Value::Null,
+        json!("user_ben"),
+    ] {
         let answer = assign(&app, "conv_1", assignee).await;
         assert_eq!(
             answer.data()["assignConversation"]["conversation"]["lastActivityAt"],
@@ -306,6 +337,9 @@ async fn last_activity_never_changes() {
         );
     }
 
-    assert_eq!(read_back(&app, "conv_1").await["lastActivityAt"], LAST_ACTIVITY);
+    assert_eq!(
+        read_back(&app, "conv_1").await["lastActivityAt"],
+        LAST_ACTIVITY
+    );
     assert_eq!(app.ids("(sort: LAST_ACTIVITY_DESC)").await, order);
 }

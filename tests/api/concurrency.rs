@@ -140,8 +140,11 @@ fn instant(value: &Value) -> DateTime<Utc> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_clients_adding_ten_different_tags_leave_all_ten() {
     let app = spawn_app().await;
-    app.import(&json!([conversation("conv_1", json!({"tags": ["existing"]}))]))
-        .await;
+    app.import(&json!([conversation(
+        "conv_1",
+        json!({"tags": ["existing"]})
+    )]))
+    .await;
     let client = Client::of(&app);
     let tags: Vec<String> = (0..10).map(|i| format!("crew_{i}")).collect();
 
@@ -175,13 +178,18 @@ async fn ten_clients_adding_ten_different_tags_leave_all_ten() {
             tags
         })
         .collect();
-    assert_eq!(added_in_event_order, held[1..], "tags and events agree on the order");
+    assert_eq!(
+        added_in_event_order,
+        held[1..],
+        "tags and events agree on the order"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_notes_leave_twenty_notes_and_events() {
     let app = spawn_app().await;
-    app.import(&json!([conversation("conv_1", json!({}))])).await;
+    app.import(&json!([conversation("conv_1", json!({}))]))
+        .await;
     let client = Client::of(&app);
     let contents: Vec<String> = (0..20)
         .map(|i| format!("Callback number {i} from dispatcher"))
@@ -205,7 +213,10 @@ async fn twenty_concurrent_notes_leave_twenty_notes_and_events() {
     let conversation = read_back(&app, "conv_1").await;
     let notes = conversation["notes"].as_array().unwrap();
     assert_eq!(notes.len(), 20);
-    let stored: BTreeSet<&str> = notes.iter().map(|n| n["content"].as_str().unwrap()).collect();
+    let stored: BTreeSet<&str> = notes
+        .iter()
+        .map(|n| n["content"].as_str().unwrap())
+        .collect();
     assert_eq!(stored, contents.iter().map(String::as_str).collect());
     let note_ids: Vec<&str> = notes.iter().map(|n| n["id"].as_str().unwrap()).collect();
     let events = events_of(&conversation, "NOTE_ADDED");
@@ -217,27 +228,43 @@ async fn twenty_concurrent_notes_leave_twenty_notes_and_events() {
         .collect();
     assert_eq!(event_ids, note_ids, "notes and events agree on the order");
     assert_eq!(
-        note_ids.iter().map(|id| (*id).to_owned()).collect::<HashSet<_>>(),
+        note_ids
+            .iter()
+            .map(|id| (*id).to_owned())
+            .collect::<HashSet<_>>(),
         payload_ids
     );
-    assert_eq!(app.ids("(filter: {search: \"callback dispatcher\"})").await, ["conv_1"]);
+    assert_eq!(
+        app.ids("(filter: {search: \"callback dispatcher\"})").await,
+        ["conv_1"]
+    );
 }
 
-/// Checks the row and the STATUS_CHANGED chain of a conversation that started OPEN.
+/// Checks the row and the `STATUS_CHANGED` chain of a conversation that started OPEN.
 fn assert_consistent_status(conversation: &Value, started: DateTime<Utc>) {
     let status = conversation["status"].as_str().unwrap();
     let resolved = status == "RESOLVED";
-    assert_eq!(!conversation["resolvedAt"].is_null(), resolved, "{conversation}");
+    assert_eq!(
+        !conversation["resolvedAt"].is_null(),
+        resolved,
+        "{conversation}"
+    );
     if !resolved {
         assert!(conversation["resolutionNotes"].is_null(), "{conversation}");
     }
     let events = events_of(conversation, "STATUS_CHANGED");
-    assert_eq!(events.len(), conversation["activity"].as_array().unwrap().len());
+    assert_eq!(
+        events.len(),
+        conversation["activity"].as_array().unwrap().len()
+    );
     let mut current = "OPEN";
     let mut left_resolved_at = started;
     for event in &events {
         let (from, to) = (&event["details"]["from"], &event["details"]["to"]);
-        assert_eq!(from, current, "each event starts where the previous ended: {events:?}");
+        assert_eq!(
+            from, current,
+            "each event starts where the previous ended: {events:?}"
+        );
         assert!(from != to || to == "RESOLVED", "a real change: {event}");
         if from == "RESOLVED" && to != "RESOLVED" {
             left_resolved_at = instant(&event["at"]);
@@ -257,7 +284,8 @@ fn assert_consistent_status(conversation: &Value, started: DateTime<Utc>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_status_changes_leave_a_consistent_row_and_event_chain() {
     let app = spawn_app().await;
-    app.import(&json!([conversation("conv_1", json!({}))])).await;
+    app.import(&json!([conversation("conv_1", json!({}))]))
+        .await;
     let client = Client::of(&app);
     let started = Utc::now();
 
@@ -318,11 +346,17 @@ async fn the_fifty_tag_limit_holds_under_concurrency() {
     let tags = strings(&conversation["tags"]);
     assert_eq!(tags.len(), 50);
     assert_eq!(tags[..45], held);
-    assert_eq!(tags[45..].iter().cloned().collect::<BTreeSet<_>>(), accepted);
+    assert_eq!(
+        tags[45..].iter().cloned().collect::<BTreeSet<_>>(),
+        accepted
+    );
     let events = events_of(&conversation, "TAGS_ADDED");
     assert_eq!(events.len(), 5);
     assert_eq!(conversation["activity"].as_array().unwrap().len(), 5);
-    let in_events: Vec<String> = events.iter().flat_map(|e| strings(&e["details"]["tags"])).collect();
+    let in_events: Vec<String> = events
+        .iter()
+        .flat_map(|e| strings(&e["details"]["tags"]))
+        .collect();
     assert_eq!(in_events, tags[45..]);
 }
 
@@ -331,7 +365,10 @@ async fn different_actions_at_once_all_land() {
     let app = spawn_app().await;
     app.import(&json!([
         conversation("conv_1", json!({"tags": ["old"]})),
-        conversation("conv_2", json!({"assignee": {"id": "user_ana", "name": "Ana Ortiz"}})),
+        conversation(
+            "conv_2",
+            json!({"assignee": {"id": "user_ana", "name": "Ana Ortiz"}})
+        ),
     ]))
     .await;
     let client = Client::of(&app);
@@ -352,8 +389,12 @@ async fn different_actions_at_once_all_land() {
     assert_eq!(conversation["assignee"]["id"], "user_ana");
     assert_eq!(conversation["status"], "PENDING");
     assert_eq!(
-        strings(&conversation["tags"]).into_iter().collect::<BTreeSet<_>>(),
-        ["north".to_owned(), "south".to_owned()].into_iter().collect()
+        strings(&conversation["tags"])
+            .into_iter()
+            .collect::<BTreeSet<_>>(),
+        ["north".to_owned(), "south".to_owned()]
+            .into_iter()
+            .collect()
     );
     assert_eq!(conversation["notes"].as_array().unwrap().len(), 2);
     let kinds: BTreeSet<String> = conversation["activity"]
@@ -365,10 +406,16 @@ async fn different_actions_at_once_all_land() {
     assert_eq!(conversation["activity"].as_array().unwrap().len(), 7);
     assert_eq!(
         kinds,
-        ["ASSIGNED", "STATUS_CHANGED", "TAGS_ADDED", "TAGS_REMOVED", "NOTE_ADDED"]
-            .map(str::to_owned)
-            .into_iter()
-            .collect()
+        [
+            "ASSIGNED",
+            "STATUS_CHANGED",
+            "TAGS_ADDED",
+            "TAGS_REMOVED",
+            "NOTE_ADDED"
+        ]
+        .map(str::to_owned)
+        .into_iter()
+        .collect()
     );
     assert_eq!(conversation["lastActivityAt"], "2024-01-10T11:00:00Z");
 }

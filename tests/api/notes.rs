@@ -1,5 +1,5 @@
 //! `addConversationNote`: trimmed content of 1 to 10,000 characters, `internal` defaulting
-//! to true, notes oldest first, NOTE_ADDED naming the note, searchable at once, and
+//! to true, notes oldest first, `NOTE_ADDED` naming the note, searchable at once, and
 //! `lastActivityAt` left alone.
 
 use chrono::{DateTime, Utc};
@@ -11,9 +11,15 @@ const LAST_ACTIVITY: &str = "2024-01-10T11:00:00Z";
 
 fn fixtures() -> Value {
     json!([
-        conversation("conv_1", json!({"notes": [{"id": "note_imported", "content": "Imported earlier",
-                                                 "internal": false, "created_at": "2024-01-10T10:30:00Z"}]})),
-        conversation("conv_2", json!({"last_activity_at": "2024-01-10T12:00:00Z"})),
+        conversation(
+            "conv_1",
+            json!({"notes": [{"id": "note_imported", "content": "Imported earlier",
+                                                 "internal": false, "created_at": "2024-01-10T10:30:00Z"}]})
+        ),
+        conversation(
+            "conv_2",
+            json!({"last_activity_at": "2024-01-10T12:00:00Z"})
+        ),
     ])
 }
 
@@ -38,8 +44,15 @@ async fn add_note(app: &TestApp, id: &str, content: &str) -> Answer {
 async fn added(app: &TestApp, answer: &Answer, id: &str) -> (Value, Value) {
     let payload = &answer.data()["addConversationNote"];
     let conversation = payload["conversation"].clone();
-    assert_eq!(conversation, read_back(app, id).await, "payload and read-back agree");
-    assert_eq!(conversation["lastActivityAt"], read_back(app, id).await["lastActivityAt"]);
+    assert_eq!(
+        conversation,
+        read_back(app, id).await,
+        "payload and read-back agree"
+    );
+    assert_eq!(
+        conversation["lastActivityAt"],
+        read_back(app, id).await["lastActivityAt"]
+    );
     (payload["note"].clone(), conversation)
 }
 
@@ -52,17 +65,24 @@ async fn assert_refused(app: &TestApp, id: &str, content: &str) {
     let before = read_back(app, id).await;
     let answer = add_note(app, id, content).await;
     let shown: String = content.chars().take(20).collect();
-    assert_eq!(answer.code(), "BAD_USER_INPUT", "{shown:?}: {}", answer.body);
+    assert_eq!(
+        answer.code(),
+        "BAD_USER_INPUT",
+        "{shown:?}: {}",
+        answer.body
+    );
     assert_eq!(answer.field(), "input.content", "{}", answer.body);
     assert!(answer.body["data"].is_null(), "{}", answer.body);
-    assert_eq!(read_back(app, id).await, before, "{shown:?} changed nothing");
+    assert_eq!(
+        read_back(app, id).await,
+        before,
+        "{shown:?} changed nothing"
+    );
 }
 
 async fn read_back_as(app: &TestApp, (key, workspace): (&str, &str), id: &str) -> Value {
     let query = format!("query($id: ID!) {{ conversation(id: $id) {{ {ALL_FIELDS} }} }}");
-    let answer = app
-        .gql_as(key, workspace, &query, json!({"id": id}))
-        .await;
+    let answer = app.gql_as(key, workspace, &query, json!({"id": id})).await;
     answer.data()["conversation"].clone()
 }
 
@@ -76,7 +96,11 @@ async fn found_by(app: &TestApp, search: &str) -> Vec<String> {
 }
 
 fn assert_recent(value: &Value, before: DateTime<Utc>) {
-    let at: DateTime<Utc> = value.as_str().expect("a date-time").parse().expect("RFC 3339");
+    let at: DateTime<Utc> = value
+        .as_str()
+        .expect("a date-time")
+        .parse()
+        .expect("RFC 3339");
     let after = Utc::now();
     let slack = chrono::Duration::seconds(1);
     assert!(
@@ -105,7 +129,10 @@ async fn adds_a_trimmed_internal_note_and_records_note_added() {
     assert_eq!(note["internal"], true);
     assert_recent(&note["createdAt"], before);
     assert!(note["id"].as_str().is_some_and(|id| !id.is_empty()));
-    assert_eq!(conversation["notes"][1], note, "the payload holds the new note");
+    assert_eq!(
+        conversation["notes"][1], note,
+        "the payload holds the new note"
+    );
     assert_eq!(conversation["notes"].as_array().unwrap().len(), 2);
     let events = conversation["activity"].as_array().unwrap();
     assert_eq!(events.len(), 1);
@@ -186,7 +213,11 @@ async fn ten_thousand_characters_are_fine_whatever_their_bytes() {
     assert_eq!(note["content"], accents);
     assert_eq!(padded["content"], accents, "trimmed before counting");
     assert_eq!(conversation["notes"].as_array().unwrap().len(), 2);
-    assert_eq!(found_by(&app, "eeee").await, ["conv_2"], "folded and searchable");
+    assert_eq!(
+        found_by(&app, "eeee").await,
+        ["conv_2"],
+        "folded and searchable"
+    );
 }
 
 #[tokio::test]
@@ -219,8 +250,10 @@ async fn notes_are_listed_oldest_first() {
         })
         .collect();
     assert_eq!(event_notes, ids[1..], "one event per note, in order");
-    let distinct: std::collections::HashSet<String> =
-        ids.iter().map(|id| id.as_str().unwrap().to_owned()).collect();
+    let distinct: std::collections::HashSet<String> = ids
+        .iter()
+        .map(|id| id.as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(distinct.len(), ids.len(), "note ids are unique");
 }
 
@@ -231,13 +264,24 @@ async fn a_new_note_is_searchable_as_soon_as_the_mutation_returns() {
     let none: Vec<String> = Vec::new();
     assert_eq!(found_by(&app, "crawlspace").await, none);
 
-    add_ok(&app, "conv_2", "Access through the crawlspace behind the Garage").await;
+    add_ok(
+        &app,
+        "conv_2",
+        "Access through the crawlspace behind the Garage",
+    )
+    .await;
     assert_eq!(found_by(&app, "crawlspace").await, ["conv_2"]);
-    assert_eq!(found_by(&app, "CRAWL gar").await, ["conv_2"], "word prefixes");
+    assert_eq!(
+        found_by(&app, "CRAWL gar").await,
+        ["conv_2"],
+        "word prefixes"
+    );
     assert_eq!(found_by(&app, "crawlspace attic").await, none);
 
     let input = json!({"conversationId": "conv_1", "content": "Customer-visible: Müller valve", "internal": false});
-    add_note_as(&app, (&app.api_key, &app.workspace), input).await.data();
+    add_note_as(&app, (&app.api_key, &app.workspace), input)
+        .await
+        .data();
     assert_eq!(found_by(&app, "muller").await, ["conv_1"]);
     assert_eq!(found_by(&app, "valve").await, ["conv_1"]);
 }

@@ -1,5 +1,5 @@
 //! `updateConversationStatus`: the RESOLVED rules for `resolvedAt` and `resolutionNotes`,
-//! STATUS_CHANGED events, refusals that change nothing, and `lastActivityAt` left alone.
+//! `STATUS_CHANGED` events, refusals that change nothing, and `lastActivityAt` left alone.
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -13,18 +13,20 @@ fn fixtures() -> Value {
     json!([
         conversation("conv_open", json!({})),
         conversation("conv_pending", json!({"status": "pending"})),
-        conversation("conv_resolved", json!({"status": "resolved", "resolved_at": RESOLVED_AT,
-                                             "resolution_notes": "Replaced the igniter"})),
-        conversation("conv_resolved_2", json!({"status": "resolved", "resolved_at": RESOLVED_AT,
-                                               "resolution_notes": "Cleared the drain"})),
+        conversation(
+            "conv_resolved",
+            json!({"status": "resolved", "resolved_at": RESOLVED_AT,
+                                             "resolution_notes": "Replaced the igniter"})
+        ),
+        conversation(
+            "conv_resolved_2",
+            json!({"status": "resolved", "resolved_at": RESOLVED_AT,
+                                               "resolution_notes": "Cleared the drain"})
+        ),
     ])
 }
 
-async fn set_status_as(
-    app: &TestApp,
-    (key, workspace): (&str, &str),
-    input: Value,
-) -> Answer {
+async fn set_status_as(app: &TestApp, (key, workspace): (&str, &str), input: Value) -> Answer {
     let query = format!(
         "mutation($input: UpdateConversationStatusInput!) {{
            updateConversationStatus(input: $input) {{ conversation {{ {ALL_FIELDS} }} }} }}"
@@ -43,9 +45,7 @@ async fn set_status(app: &TestApp, id: &str, status: &str, notes: Option<&str>) 
 
 async fn read_back_as(app: &TestApp, (key, workspace): (&str, &str), id: &str) -> Value {
     let query = format!("query($id: ID!) {{ conversation(id: $id) {{ {ALL_FIELDS} }} }}");
-    let answer = app
-        .gql_as(key, workspace, &query, json!({"id": id}))
-        .await;
+    let answer = app.gql_as(key, workspace, &query, json!({"id": id})).await;
     answer.data()["conversation"].clone()
 }
 
@@ -58,7 +58,11 @@ async fn read_back(app: &TestApp, id: &str) -> Value {
 async fn set_ok(app: &TestApp, id: &str, status: &str, notes: Option<&str>) -> Value {
     let answer = set_status(app, id, status, notes).await;
     let payload = answer.data()["updateConversationStatus"]["conversation"].clone();
-    assert_eq!(payload, read_back(app, id).await, "payload and read-back agree");
+    assert_eq!(
+        payload,
+        read_back(app, id).await,
+        "payload and read-back agree"
+    );
     assert_eq!(payload["status"], status);
     payload
 }
@@ -143,7 +147,8 @@ async fn explicit_null_notes_are_no_notes() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
 
-    let input = json!({"conversationId": "conv_open", "status": "PENDING", "resolutionNotes": null});
+    let input =
+        json!({"conversationId": "conv_open", "status": "PENDING", "resolutionNotes": null});
     let answer = set_status_as(&app, (&app.api_key, &app.workspace), input).await;
 
     let conversation = &answer.data()["updateConversationStatus"]["conversation"];
@@ -156,7 +161,13 @@ async fn resolving_again_with_notes_keeps_resolved_at_and_replaces_the_notes() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
 
-    let imported = set_ok(&app, "conv_resolved", "RESOLVED", Some("Replaced the thermocouple")).await;
+    let imported = set_ok(
+        &app,
+        "conv_resolved",
+        "RESOLVED",
+        Some("Replaced the thermocouple"),
+    )
+    .await;
     let first = set_ok(&app, "conv_open", "RESOLVED", Some("First visit")).await;
     let second = set_ok(&app, "conv_open", "RESOLVED", Some("Second visit")).await;
 

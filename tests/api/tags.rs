@@ -60,7 +60,11 @@ async fn change(app: &TestApp, change: Change, id: &str, tags: &[&str]) -> Answe
 async fn change_ok(app: &TestApp, kind: Change, id: &str, tags: &[&str]) -> Value {
     let answer = change(app, kind, id, tags).await;
     let payload = answer.data()[kind.field()]["conversation"].clone();
-    assert_eq!(payload, read_back(app, id).await, "payload and read-back agree");
+    assert_eq!(
+        payload,
+        read_back(app, id).await,
+        "payload and read-back agree"
+    );
     assert_eq!(payload["lastActivityAt"], LAST_ACTIVITY);
     payload
 }
@@ -87,9 +91,7 @@ async fn assert_refused(app: &TestApp, kind: Change, id: &str, tags: &[&str], co
 
 async fn read_back_as(app: &TestApp, (key, workspace): (&str, &str), id: &str) -> Value {
     let query = format!("query($id: ID!) {{ conversation(id: $id) {{ {ALL_FIELDS} }} }}");
-    let answer = app
-        .gql_as(key, workspace, &query, json!({"id": id}))
-        .await;
+    let answer = app.gql_as(key, workspace, &query, json!({"id": id})).await;
     answer.data()["conversation"].clone()
 }
 
@@ -125,11 +127,22 @@ async fn adds_normalised_tags_after_those_held() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
 
-    let conversation = add_ok(&app, "conv_1", &[" Emergency_Call ", "Zone:North-2", "9LIVES"]).await;
+    let conversation = add_ok(
+        &app,
+        "conv_1",
+        &[" Emergency_Call ", "Zone:North-2", "9LIVES"],
+    )
+    .await;
 
     assert_eq!(
         conversation["tags"],
-        json!(["emergency", "water_heater", "emergency_call", "zone:north-2", "9lives"])
+        json!([
+            "emergency",
+            "water_heater",
+            "emergency_call",
+            "zone:north-2",
+            "9lives"
+        ])
     );
     assert_eq!(
         kinds_and_details(&conversation),
@@ -169,10 +182,27 @@ async fn a_bad_tag_refuses_the_whole_call() {
         "a.b",
         too_long.as_str(),
     ] {
-        assert_refused(&app, Change::Add, "conv_1", &["fine_tag", bad], "BAD_USER_INPUT").await;
-        assert_refused(&app, Change::Remove, "conv_1", &["emergency", bad], "BAD_USER_INPUT").await;
+        assert_refused(
+            &app,
+            Change::Add,
+            "conv_1",
+            &["fine_tag", bad],
+            "BAD_USER_INPUT",
+        )
+        .await;
+        assert_refused(
+            &app,
+            Change::Remove,
+            "conv_1",
+            &["emergency", bad],
+            "BAD_USER_INPUT",
+        )
+        .await;
     }
-    assert_eq!(tagged(&app, "{tags: [\"fine_tag\"]}").await, Vec::<String>::new());
+    assert_eq!(
+        tagged(&app, "{tags: [\"fine_tag\"]}").await,
+        Vec::<String>::new()
+    );
 }
 
 #[tokio::test]
@@ -215,9 +245,17 @@ async fn duplicates_within_a_call_count_once() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
 
-    let conversation = add_ok(&app, "conv_2", &["Leak", "leak ", "drain", "LEAK", " Drain"]).await;
+    let conversation = add_ok(
+        &app,
+        "conv_2",
+        &["Leak", "leak ", "drain", "LEAK", " Drain"],
+    )
+    .await;
 
-    assert_eq!(conversation["tags"], json!(["sales_inquiry", "leak", "drain"]));
+    assert_eq!(
+        conversation["tags"],
+        json!(["sales_inquiry", "leak", "drain"])
+    );
     assert_eq!(
         kinds_and_details(&conversation),
         json!([{"kind": "TAGS_ADDED", "details": {"tags": ["leak", "drain"]}}])
@@ -229,7 +267,12 @@ async fn events_list_only_the_tags_that_changed_in_the_order_given() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
 
-    add_ok(&app, "conv_1", &["vip", "emergency", "attic", "water_heater"]).await;
+    add_ok(
+        &app,
+        "conv_1",
+        &["vip", "emergency", "attic", "water_heater"],
+    )
+    .await;
     let conversation = remove_ok(&app, "conv_1", &["nope", " VIP ", "emergency", "vip"]).await;
 
     assert_eq!(conversation["tags"], json!(["water_heater", "attic"]));
@@ -296,7 +339,14 @@ async fn a_call_that_would_pass_fifty_tags_is_refused_whole() {
     assert_eq!(tags_of(&full), expected, "exactly fifty is fine");
 
     assert_refused(&app, Change::Add, "conv_45", &["new_05"], "BAD_USER_INPUT").await;
-    assert_refused(&app, Change::Add, "conv_45", &["held_01", "new_05"], "BAD_USER_INPUT").await;
+    assert_refused(
+        &app,
+        Change::Add,
+        "conv_45",
+        &["held_01", "new_05"],
+        "BAD_USER_INPUT",
+    )
+    .await;
     let unchanged = add_ok(&app, "conv_45", &["held_01", "new_04"]).await;
     assert_eq!(unchanged, full, "adding held tags at fifty is a no-op");
 
@@ -324,7 +374,11 @@ async fn the_tags_filter_sees_changes_at_once() {
     assert_eq!(tagged(&app, "{tags: [\"same_day\"]}").await, ["conv_2"]);
     assert_eq!(tagged(&app, "{tags: [\" SAME_DAY \"]}").await, ["conv_2"]);
     assert_eq!(
-        tagged(&app, "{tags: [\"same_day\", \"sales_inquiry\"], tagMatch: ALL}").await,
+        tagged(
+            &app,
+            "{tags: [\"same_day\", \"sales_inquiry\"], tagMatch: ALL}"
+        )
+        .await,
         ["conv_2"]
     );
     assert_eq!(
@@ -383,5 +437,8 @@ async fn the_same_id_in_two_workspaces_keeps_separate_tags() {
     add_ok(&app, "conv_1", &["ours_only"]).await;
     remove_ok(&app, "conv_1", &["emergency"]).await;
 
-    assert_eq!(read_back_as(&app, (&key, &workspace), "conv_1").await, theirs);
+    assert_eq!(
+        read_back_as(&app, (&key, &workspace), "conv_1").await,
+        theirs
+    );
 }
