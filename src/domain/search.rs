@@ -42,11 +42,19 @@ fn truncate_chars(s: &str, max: usize) -> &str {
     s.char_indices().nth(max).map_or(s, |(i, _)| &s[..i])
 }
 
-/// The digits of a phone number, as its search terms: every suffix, so that "occurs in
-/// the digits" becomes "is a prefix of some suffix", which an index answers.
+/// The fewest digits a phone search has.
+pub const MIN_PHONE_DIGITS: usize = 4;
+
+/// The digits of a phone number, as its search terms: every suffix long enough to be
+/// searched for, so that "occurs in the digits" becomes "is a prefix of some suffix",
+/// which an index answers.
 pub fn phone_suffixes(phone: &str) -> Vec<String> {
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    (0..digits.len()).map(|i| digits[i..].to_owned()).collect()
+    let last = digits.len().saturating_sub(MIN_PHONE_DIGITS);
+    if digits.len() < MIN_PHONE_DIGITS {
+        return Vec::new();
+    }
+    (0..=last).map(|i| digits[i..].to_owned()).collect()
 }
 
 /// A parsed, non-empty search.
@@ -92,7 +100,7 @@ fn phone_digits(query: &str) -> Option<String> {
         .chars()
         .filter(|c| !(c.is_whitespace() || matches!(c, '+' | '-' | '(' | ')' | '.')))
         .collect();
-    (digits.len() >= 4 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
+    (digits.len() >= MIN_PHONE_DIGITS && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
 }
 
 /// The smallest string greater than every string that starts with `prefix`: the upper
@@ -188,8 +196,10 @@ mod tests {
     #[test]
     fn phone_suffixes_cover_every_substring_as_a_prefix() {
         let suffixes = phone_suffixes("+1 (310) 555-1234");
-        assert_eq!(suffixes.len(), 11);
+        assert_eq!(suffixes.len(), 8);
         assert!(suffixes.iter().any(|s| s.starts_with("5551234")));
+        assert_eq!(suffixes.last().map(String::as_str), Some("1234"));
+        assert!(phone_suffixes("123").is_empty());
     }
 
     #[test]

@@ -1,17 +1,15 @@
 //! Reading conversations: one filter, one condition, shared by the page and the count.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, DatabaseBackend, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use tracing::instrument;
 
-use super::entity::{conversation, conversation_tag, conversation_term, customer_term};
-use super::{convert, Store};
+use super::entity::{conversation, conversation_tag};
+use super::{convert, counts, search_index, Store};
 use crate::domain::{
-    prefix_upper_bound, Conversation, ConversationFilter, ConversationSort, PageRequest,
-    SearchQuery, StatusFilter, TagMatch, WorkspaceId,
+    Conversation, ConversationFilter, ConversationSort, PageRequest, StatusFilter, TagMatch, WorkspaceId,
 };
 use crate::error::AppError;
 
@@ -26,38 +24,40 @@ impl Store {
         filter: &ConversationFilter,
         page: &PageRequest,
     ) -> Result<Vec<Conversation>, AppError> {
-        let mut query = conversation::Entity::find().filter(condition(workspace, filter));
+        let mut query = conversation::Entity::find().filter(condition(self.backend(), workspace, filter));
         for (column, order) in sort_columns(page.sort) {
             query = query.order_by(column, order);
         }
-        let rows = query
-            .limit(page.limit)
-            .offset(page.offset)
-            .all(self.db())
-            .await?;
+        let rows = query.limit(page.limit).offset(page.offset).all(self.db()).await?;
         rows.into_iter().map(convert::conversation).collect()
     }
 
-    /// How many of the workspace's conversations match `filter`.
+    /// How many of the workspace's conversations match `filter`: from the maintained
+    /// counts when the filter allows, else counted by index.
     #[instrument(name = "db.conversations.count", skip_all, err)]
-    pub async fn count_conversations(
+    pub async fn count_conversations(&self, workspace: &WorkspaceId, filter: &ConversationFilter) -> Result<u64, AppError> {
+        if counts::can_total(filter) {
+            return counts::total(self.db(), workspace, filter).await;
+        }
+        self.count_conversations_by_scan(workspace, filter).await
+    }
+
+    /// Counts the matching rows themselves, whatever the filter.
+    #[instrument(name = "db.conversations.count_by_scan", skip_all, err)]
+    pub async fn count_conversations_by_scan(
         &self,
         workspace: &WorkspaceId,
         filter: &ConversationFilter,
     ) -> Result<u64, AppError> {
-        Ok(conversation::Entity::find()
-            .filter(condition(workspace, filter))
-            .count(self.db())
-            .await?)
+        let query = conversation::Entity::find().filter(condition(self.backend(), workspace, filter));
+        Ok(query.count(self.db()).await?)
     }
 
     #[instrument(name = "db.conversations.get", skip_all, err)]
-    pub async fn get_conversation(
-        &self,
-        workspace: &WorkspaceId,
-        id: &str,
-    ) -> Result<Option<Conversation>, AppError> {
-        let row = conversation::Entity::find_by_id((workspace.as_str().to_owned(), id.to_owned()))
+    pub async fn get_conversation(&self, workspace: &WorkspaceId, id: &str) -> Result<Option<Conversation>, AppError> {
+        let row = conversation::Entity::find()
+            .filter(C::WorkspaceId.eq(workspace.as_str()))
+            .filter(C::Id.eq(id))
             .one(self.db())
             .await?;
         row.map(convert::conversation).transpose()
@@ -72,16 +72,12 @@ fn sort_columns(sort: ConversationSort) -> Vec<(C, Order)> {
         ConversationSort::LastActivityAsc => vec![(C::LastActivityAt, Asc), (C::Id, Asc)],
         ConversationSort::CreatedDesc => vec![(C::CreatedAt, Desc), (C::Id, Desc)],
         ConversationSort::CreatedAsc => vec![(C::CreatedAt, Asc), (C::Id, Asc)],
-        ConversationSort::PriorityDesc => vec![
-            (C::PriorityRank, Desc),
-            (C::LastActivityAt, Desc),
-            (C::Id, Desc),
-        ],
+        ConversationSort::PriorityDesc => vec![(C::PriorityRank, Desc), (C::LastActivityAt, Desc), (C::Id, Desc)],
     }
 }
 
 /// The filter as one condition on `conversations`, tenancy first.
-fn condition(workspace: &WorkspaceId, filter: &ConversationFilter) -> Condition {
+fn condition(backend: DatabaseBackend, workspace: &WorkspaceId, filter: &ConversationFilter) -> Condition {
     let ws = workspace.as_str();
     let mut cond = Condition::all().add(C::WorkspaceId.eq(ws));
     if let StatusFilter::Only(status) = filter.status {
@@ -108,10 +104,8 @@ fn condition(workspace: &WorkspaceId, filter: &ConversationFilter) -> Condition 
     if !filter.tags.is_empty() {
         cond = cond.add(tags_condition(ws, filter));
     }
-    if let Some(search) = &filter.search {
-        if let Some(search_cond) = search_condition(ws, search) {
-            cond = cond.add(search_cond);
-        }
+    if let Some(search) = filter.search.as_ref().and_then(|s| search_index::condition(backend, ws, s)) {
+        cond = cond.add(search);
     }
     cond
 }
@@ -126,60 +120,10 @@ fn tags_condition(ws: &str, filter: &ConversationFilter) -> Condition {
             .to_owned()
     };
     match filter.tag_match {
-        TagMatch::Any => Condition::all()
-            .add(C::Id.in_subquery(tagged(filter.tags.iter().map(|t| t.as_str()).collect()))),
-        TagMatch::All => filter.tags.iter().fold(Condition::all(), |cond, tag| {
-            cond.add(C::Id.in_subquery(tagged(vec![tag.as_str()])))
-        }),
+        TagMatch::Any => Condition::all().add(C::Id.in_subquery(tagged(filter.tags.iter().map(|t| t.as_str()).collect()))),
+        TagMatch::All => filter
+            .tags
+            .iter()
+            .fold(Condition::all(), |cond, tag| cond.add(C::Id.in_subquery(tagged(vec![tag.as_str()])))),
     }
-}
-
-/// Word rule OR phone rule; `None` when the query matches every conversation.
-fn search_condition(ws: &str, search: &SearchQuery) -> Option<Condition> {
-    if search.matches_every_text() {
-        return None;
-    }
-    let words = search.words.iter().fold(Condition::all(), |cond, word| {
-        cond.add(
-            Condition::any()
-                .add(C::Id.in_subquery(conversation_terms_with_prefix(ws, word)))
-                .add(C::CustomerId.in_subquery(customer_terms_with_prefix(
-                    ws,
-                    customer_term::WORD,
-                    word,
-                ))),
-        )
-    });
-    let mut either = Condition::any().add(words);
-    if let Some(digits) = &search.phone_digits {
-        either = either.add(C::CustomerId.in_subquery(customer_terms_with_prefix(
-            ws,
-            customer_term::PHONE,
-            digits,
-        )));
-    }
-    Some(either)
-}
-
-fn conversation_terms_with_prefix(ws: &str, prefix: &str) -> SelectStatement {
-    use conversation_term::Column as T;
-    Query::select()
-        .column(T::ConversationId)
-        .from(conversation_term::Entity)
-        .and_where(T::WorkspaceId.eq(ws))
-        .and_where(Expr::col(T::Term).gte(prefix))
-        .and_where(Expr::col(T::Term).lt(prefix_upper_bound(prefix)))
-        .to_owned()
-}
-
-fn customer_terms_with_prefix(ws: &str, kind: &str, prefix: &str) -> SelectStatement {
-    use customer_term::Column as T;
-    Query::select()
-        .column(T::CustomerId)
-        .from(customer_term::Entity)
-        .and_where(T::WorkspaceId.eq(ws))
-        .and_where(T::Kind.eq(kind))
-        .and_where(Expr::col(T::Term).gte(prefix))
-        .and_where(Expr::col(T::Term).lt(prefix_upper_bound(prefix)))
-        .to_owned()
 }

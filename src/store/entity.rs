@@ -77,9 +77,10 @@ pub mod conversation {
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "conversations")]
     pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
+        /// Keys the search index; clients know conversations by (workspace, id).
+        #[sea_orm(primary_key)]
+        pub seq: i64,
         pub workspace_id: String,
-        #[sea_orm(primary_key, auto_increment = false)]
         pub id: String,
         pub channel: String,
         pub status: String,
@@ -168,41 +169,45 @@ pub mod activity_event {
     no_relations!();
 }
 
-pub mod conversation_term {
+pub mod conversation_count {
     use sea_orm::entity::prelude::*;
 
+    /// Conversations per (status, channel, priority, assignee) group of a workspace;
+    /// `assignee_id` is [`UNASSIGNED`] for conversations without one.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "conversation_terms")]
+    #[sea_orm(table_name = "conversation_counts")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub workspace_id: String,
         #[sea_orm(primary_key, auto_increment = false)]
-        pub conversation_id: String,
+        pub status: String,
         #[sea_orm(primary_key, auto_increment = false)]
-        pub term: String,
+        pub channel: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub priority: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub assignee_id: String,
+        pub n: i64,
     }
     no_relations!();
+
+    pub const UNASSIGNED: &str = "";
 }
 
-pub mod customer_term {
+pub mod customer_phone_suffix {
     use sea_orm::entity::prelude::*;
 
-    /// `kind` is [`WORD`] for a word of the customer's name or email, [`PHONE`] for a
-    /// suffix of the digits of its phone number.
+    /// Every suffix (of 4 digits or more) of the digits of a customer's phone number: a
+    /// digit fragment occurs in the number exactly when it is a prefix of one of these.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "customer_terms")]
+    #[sea_orm(table_name = "customer_phone_suffixes")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub workspace_id: String,
         #[sea_orm(primary_key, auto_increment = false)]
         pub customer_id: String,
         #[sea_orm(primary_key, auto_increment = false)]
-        pub kind: String,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub term: String,
+        pub suffix: String,
     }
     no_relations!();
-
-    pub const WORD: &str = "w";
-    pub const PHONE: &str = "p";
 }

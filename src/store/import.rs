@@ -1,17 +1,19 @@
 //! Writing an import: every conversation of a file, with its customer, assignee, tags,
-//! messages and notes, upserted by id in one transaction.
+//! messages and notes, upserted by id in one transaction, with the search index and the
+//! counts kept in step.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use tracing::instrument;
 
+use super::counts::{Deltas, Group};
 use super::entity::{conversation, conversation_tag, customer, message, note, user};
-use super::terms::{replace_conversation_terms, replace_customer_terms, words_of};
+use super::search_index::{self, customer_texts, words_of};
 use super::{Store, INSERT_CHUNK};
 use crate::domain::{Customer, ImportSummary, ImportedConversation, User, WorkspaceId};
 use crate::error::AppError;
@@ -19,21 +21,14 @@ use crate::error::AppError;
 /// Options for the write transactions of this store: on SQLite, take the write lock at
 /// BEGIN, so that concurrent writers queue on the busy timeout instead of failing.
 pub fn write_transaction() -> TransactionOptions {
-    TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    }
+    TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() }
 }
 
 impl Store {
     /// Upserts every conversation (and its customer and assignee) by id; the same batch
     /// written twice leaves the same state. All or nothing.
     #[instrument(name = "db.import", skip_all, err, fields(conversations = batch.len()))]
-    pub async fn import(
-        &self,
-        workspace: &WorkspaceId,
-        batch: &[ImportedConversation],
-    ) -> Result<ImportSummary, AppError> {
+    pub async fn import(&self, workspace: &WorkspaceId, batch: &[ImportedConversation]) -> Result<ImportSummary, AppError> {
         let txn = self.db().begin_with_options(write_transaction()).await?;
         let summary = write_batch(&txn, workspace, batch).await?;
         txn.commit().await?;
@@ -46,47 +41,124 @@ async fn write_batch(
     workspace: &WorkspaceId,
     batch: &[ImportedConversation],
 ) -> Result<ImportSummary, AppError> {
-    // Later occurrences of a customer or user win, as if the file were imported in order.
-    let customers: BTreeMap<&str, &Customer> = batch
-        .iter()
-        .map(|c| (c.customer.id.as_str(), &c.customer))
-        .collect();
-    let users: BTreeMap<&str, &User> = batch
-        .iter()
-        .filter_map(|c| c.assignee.as_ref())
-        .map(|u| (u.id.as_str(), u))
-        .collect();
-    let mut conversations: BTreeMap<&str, &ImportedConversation> = BTreeMap::new();
-    for c in batch {
-        conversations.insert(c.conversation.id.as_str(), c);
-    }
-    let conversations: Vec<&ImportedConversation> = conversations.into_values().collect();
+    // Later occurrences win, as if the file were imported in order; ids in sorted order,
+    // so that concurrent imports lock rows in the same order.
+    let customers: BTreeMap<&str, &Customer> = batch.iter().map(|c| (c.customer.id.as_str(), &c.customer)).collect();
+    let users: BTreeMap<&str, &User> = batch.iter().filter_map(|c| c.assignee.as_ref()).map(|u| (u.id.as_str(), u)).collect();
+    let conversations: BTreeMap<&str, &ImportedConversation> = batch.iter().map(|c| (c.conversation.id.as_str(), c)).collect();
+    let ids: Vec<&str> = conversations.keys().copied().collect();
 
+    let before = lock_existing(txn, workspace, &ids).await?;
+    let renamed = renamed_customers(txn, workspace, &customers).await?;
     upsert_users(txn, workspace, users.values().copied()).await?;
-    let customers: Vec<&Customer> = customers.into_values().collect();
-    upsert_customers(txn, workspace, &customers).await?;
-    replace_customer_terms(txn, workspace, &customers).await?;
+    let customer_list: Vec<&Customer> = customers.values().copied().collect();
+    upsert_customers(txn, workspace, &customer_list).await?;
+    search_index::write_phone_suffixes(txn, workspace, &customer_list).await?;
+    let conversations: Vec<&ImportedConversation> = conversations.into_values().collect();
     upsert_conversations(txn, workspace, &conversations).await?;
-    replace_children(txn, workspace, &conversations).await?;
-    let terms: Vec<(String, BTreeSet<String>)> = conversations
+    let lost_notes = replace_children(txn, workspace, &conversations).await?;
+
+    let seqs = seqs_of(txn, workspace, &ids).await?;
+    let documents: Vec<(i64, BTreeSet<String>)> = conversations
         .iter()
         .map(|c| {
-            let texts = c
-                .conversation
-                .summary
-                .as_deref()
-                .into_iter()
+            let texts = c.conversation.summary.as_deref().into_iter()
                 .chain(c.messages.iter().map(|m| m.body.as_str()))
-                .chain(c.notes.iter().map(|n| n.content.as_str()));
-            (c.conversation.id.clone(), words_of(texts))
+                .chain(c.notes.iter().map(|n| n.content.as_str()))
+                .chain(customer_texts(&c.customer));
+            (seqs[c.conversation.id.as_str()], words_of(texts))
         })
         .collect();
-    replace_conversation_terms(txn, workspace, &terms).await?;
-    Ok(ImportSummary {
-        conversations: conversations.len(),
-        customers: customers.len(),
-        users: users.len(),
-    })
+    search_index::write_documents(txn, &documents).await?;
+    let mut stale: BTreeSet<String> = conversations_of(txn, workspace, &renamed).await?;
+    stale.extend(lost_notes);
+    for id in &ids {
+        stale.remove(*id);
+    }
+    search_index::reindex(txn, workspace, &stale.into_iter().collect::<Vec<_>>()).await?;
+
+    let mut deltas = Deltas::default();
+    for c in &conversations {
+        deltas.moved(before.get(c.conversation.id.as_str()).cloned(), Group::of(&c.conversation));
+    }
+    deltas.apply(txn, workspace).await?;
+    Ok(ImportSummary { conversations: conversations.len(), customers: customer_list.len(), users: users.len() })
+}
+
+/// Locks the conversations that exist already (row locks on PostgreSQL) and returns
+/// the group each counts in now.
+async fn lock_existing<C: ConnectionTrait>(db: &C, workspace: &WorkspaceId, ids: &[&str]) -> Result<BTreeMap<String, Group>, AppError> {
+    let mut groups = BTreeMap::new();
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let rows = conversation::Entity::find()
+            .filter(conversation::Column::WorkspaceId.eq(workspace.as_str()))
+            .filter(conversation::Column::Id.is_in(chunk.iter().copied()))
+            .order_by_asc(conversation::Column::Id)
+            .lock_exclusive()
+            .all(db)
+            .await?;
+        groups.extend(rows.into_iter().map(|row| (row.id.clone(), Group::of_row(&row))));
+    }
+    Ok(groups)
+}
+
+/// The customers of the batch whose searchable text (name, email) changes.
+async fn renamed_customers<C: ConnectionTrait>(
+    db: &C,
+    workspace: &WorkspaceId,
+    customers: &BTreeMap<&str, &Customer>,
+) -> Result<Vec<String>, AppError> {
+    let ids: Vec<&str> = customers.keys().copied().collect();
+    let mut renamed = Vec::new();
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let rows = customer::Entity::find()
+            .filter(customer::Column::WorkspaceId.eq(workspace.as_str()))
+            .filter(customer::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        for row in rows {
+            let new = customers[row.id.as_str()];
+            if new.name != row.name || new.email != row.email {
+                renamed.push(row.id);
+            }
+        }
+    }
+    Ok(renamed)
+}
+
+/// The ids of the conversations of these customers.
+async fn conversations_of<C: ConnectionTrait>(db: &C, workspace: &WorkspaceId, customers: &[String]) -> Result<BTreeSet<String>, AppError> {
+    let mut ids = BTreeSet::new();
+    for chunk in customers.chunks(INSERT_CHUNK) {
+        let found: Vec<String> = conversation::Entity::find()
+            .select_only()
+            .column(conversation::Column::Id)
+            .filter(conversation::Column::WorkspaceId.eq(workspace.as_str()))
+            .filter(conversation::Column::CustomerId.is_in(chunk))
+            .into_tuple()
+            .all(db)
+            .await?;
+        ids.extend(found);
+    }
+    Ok(ids)
+}
+
+/// Each conversation's `seq`, by id.
+async fn seqs_of<C: ConnectionTrait>(db: &C, workspace: &WorkspaceId, ids: &[&str]) -> Result<BTreeMap<String, i64>, AppError> {
+    let mut seqs = BTreeMap::new();
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let found: Vec<(i64, String)> = conversation::Entity::find()
+            .select_only()
+            .column(conversation::Column::Seq)
+            .column(conversation::Column::Id)
+            .filter(conversation::Column::WorkspaceId.eq(workspace.as_str()))
+            .filter(conversation::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        seqs.extend(found.into_iter().map(|(seq, id)| (id, seq)));
+    }
+    Ok(seqs)
 }
 
 async fn upsert_users<'a, C: ConnectionTrait>(
@@ -105,22 +177,14 @@ async fn upsert_users<'a, C: ConnectionTrait>(
         .collect();
     for chunk in rows.chunks(INSERT_CHUNK) {
         user::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::columns([U::WorkspaceId, U::Id])
-                    .update_columns([U::Name, U::AvatarUrl])
-                    .to_owned(),
-            )
+            .on_conflict(OnConflict::columns([U::WorkspaceId, U::Id]).update_columns([U::Name, U::AvatarUrl]).to_owned())
             .exec_without_returning(db)
             .await?;
     }
     Ok(())
 }
 
-async fn upsert_customers<C: ConnectionTrait>(
-    db: &C,
-    workspace: &WorkspaceId,
-    customers: &[&Customer],
-) -> Result<(), AppError> {
+async fn upsert_customers<C: ConnectionTrait>(db: &C, workspace: &WorkspaceId, customers: &[&Customer]) -> Result<(), AppError> {
     use customer::Column as K;
     let rows: Vec<_> = customers
         .iter()
@@ -152,65 +216,52 @@ async fn upsert_conversations<C: ConnectionTrait>(
     conversations: &[&ImportedConversation],
 ) -> Result<(), AppError> {
     use conversation::Column as V;
-    let rows: Vec<_> = conversations
-        .iter()
-        .map(|i| {
-            let c = &i.conversation;
-            conversation::ActiveModel {
-                workspace_id: Set(workspace.as_str().to_owned()),
-                id: Set(c.id.clone()),
-                channel: Set(c.channel.as_str().to_owned()),
-                status: Set(c.status.as_str().to_owned()),
-                priority: Set(c.priority.as_str().to_owned()),
-                priority_rank: Set(c.priority.rank()),
-                customer_id: Set(c.customer_id.clone()),
-                assignee_id: Set(c.assignee_id.clone()),
-                summary: Set(c.summary.clone()),
-                messages_count: Set(c.messages_count),
-                unread_count: Set(c.unread_count),
-                metadata: Set(serde_json::Value::Object(c.metadata.clone()).to_string()),
-                created_at: Set(c.created_at),
-                last_activity_at: Set(c.last_activity_at),
-                resolved_at: Set(c.resolved_at),
-                resolution_notes: Set(c.resolution_notes.clone()),
-            }
-        })
-        .collect();
+    let rows: Vec<_> = conversations.iter().map(|i| active_conversation(workspace, &i.conversation)).collect();
     let updated = [
-        V::Channel,
-        V::Status,
-        V::Priority,
-        V::PriorityRank,
-        V::CustomerId,
-        V::AssigneeId,
-        V::Summary,
-        V::MessagesCount,
-        V::UnreadCount,
-        V::Metadata,
-        V::CreatedAt,
-        V::LastActivityAt,
-        V::ResolvedAt,
+        V::Channel, V::Status, V::Priority, V::PriorityRank, V::CustomerId, V::AssigneeId, V::Summary,
+        V::MessagesCount, V::UnreadCount, V::Metadata, V::CreatedAt, V::LastActivityAt, V::ResolvedAt,
         V::ResolutionNotes,
     ];
     for chunk in rows.chunks(INSERT_CHUNK) {
         conversation::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::columns([V::WorkspaceId, V::Id])
-                    .update_columns(updated)
-                    .to_owned(),
-            )
+            .on_conflict(OnConflict::columns([V::WorkspaceId, V::Id]).update_columns(updated).to_owned())
             .exec_without_returning(db)
             .await?;
     }
     Ok(())
 }
 
+/// A conversation as a row to insert (its `seq` comes from the database).
+pub fn active_conversation(workspace: &WorkspaceId, c: &crate::domain::Conversation) -> conversation::ActiveModel {
+    conversation::ActiveModel {
+        seq: sea_orm::ActiveValue::NotSet,
+        workspace_id: Set(workspace.as_str().to_owned()),
+        id: Set(c.id.clone()),
+        channel: Set(c.channel.as_str().to_owned()),
+        status: Set(c.status.as_str().to_owned()),
+        priority: Set(c.priority.as_str().to_owned()),
+        priority_rank: Set(c.priority.rank()),
+        customer_id: Set(c.customer_id.clone()),
+        assignee_id: Set(c.assignee_id.clone()),
+        summary: Set(c.summary.clone()),
+        messages_count: Set(c.messages_count),
+        unread_count: Set(c.unread_count),
+        metadata: Set(serde_json::Value::Object(c.metadata.clone()).to_string()),
+        created_at: Set(c.created_at),
+        last_activity_at: Set(c.last_activity_at),
+        resolved_at: Set(c.resolved_at),
+        resolution_notes: Set(c.resolution_notes.clone()),
+    }
+}
+
 /// Replaces the tags, messages and notes of these conversations with the file's.
+/// Returns the other conversations that lost a note to them (a note id is unique in the
+/// workspace, so the file's copy moves it).
 async fn replace_children<C: ConnectionTrait>(
     db: &C,
     workspace: &WorkspaceId,
     conversations: &[&ImportedConversation],
-) -> Result<(), AppError> {
+) -> Result<BTreeSet<String>, AppError> {
     let ws = workspace.as_str();
     for chunk in conversations.chunks(INSERT_CHUNK) {
         let ids: Vec<&str> = chunk.iter().map(|c| c.conversation.id.as_str()).collect();
@@ -230,12 +281,18 @@ async fn replace_children<C: ConnectionTrait>(
             .exec(db)
             .await?;
     }
-    // A note id is unique in the workspace: the file's copy replaces one held elsewhere.
-    let note_ids: Vec<&str> = conversations
-        .iter()
-        .flat_map(|c| c.notes.iter().map(|n| n.id.as_str()))
-        .collect();
+    let note_ids: Vec<&str> = conversations.iter().flat_map(|c| c.notes.iter().map(|n| n.id.as_str())).collect();
+    let mut lost_notes = BTreeSet::new();
     for chunk in note_ids.chunks(INSERT_CHUNK) {
+        let moved: Vec<String> = note::Entity::find()
+            .select_only()
+            .column(note::Column::ConversationId)
+            .filter(note::Column::WorkspaceId.eq(ws))
+            .filter(note::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        lost_notes.extend(moved);
         note::Entity::delete_many()
             .filter(note::Column::WorkspaceId.eq(ws))
             .filter(note::Column::Id.is_in(chunk.iter().copied()))
@@ -255,9 +312,7 @@ async fn replace_children<C: ConnectionTrait>(
         })
         .collect();
     for chunk in tags.chunks(INSERT_CHUNK) {
-        conversation_tag::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await?;
+        conversation_tag::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
     }
     let messages: Vec<_> = conversations
         .iter()
@@ -274,9 +329,7 @@ async fn replace_children<C: ConnectionTrait>(
         })
         .collect();
     for chunk in messages.chunks(INSERT_CHUNK) {
-        message::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await?;
+        message::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
     }
     let mut seen_notes = HashSet::new();
     let notes: Vec<_> = conversations
@@ -294,9 +347,7 @@ async fn replace_children<C: ConnectionTrait>(
         })
         .collect();
     for chunk in notes.chunks(INSERT_CHUNK) {
-        note::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await?;
+        note::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
     }
-    Ok(())
+    Ok(lost_notes)
 }

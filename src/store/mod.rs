@@ -3,11 +3,12 @@
 
 mod conversations;
 mod convert;
+mod counts;
 pub mod entity;
 mod import;
 mod mutations;
 mod related;
-mod terms;
+mod search_index;
 mod workspaces;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -8,7 +8,8 @@
 //!   writers wait on the busy timeout, which gives the same one-after-the-other order.
 //!
 //! The clock is read after the lock is held, so events are stamped in the order they
-//! really happened. Any error rolls the whole action back.
+//! really happened. Any error rolls the whole action back. The counts behind `total`
+//! change in the same transaction.
 
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
@@ -19,7 +20,8 @@ use tracing::instrument;
 
 use super::entity::{activity_event, conversation, conversation_tag, note, user};
 use super::import::write_transaction;
-use super::terms::{insert_conversation_terms, words_of};
+use super::counts::{Deltas, Group};
+use super::search_index::{append_words, words_of};
 use super::{convert, Store};
 use crate::domain::{
     new_id, ActivityKind, Clock, Conversation, ConversationStatus, Note, NoteContent, RuleError,
@@ -55,7 +57,10 @@ impl StatusChange {
 /// One locked conversation inside its transaction.
 struct Locked {
     txn: DatabaseTransaction,
+    /// The row as the action leaves it.
     row: conversation::Model,
+    /// The counts group the conversation was in when locked.
+    group: Group,
     workspace: WorkspaceId,
     now: Timestamp,
 }
@@ -70,7 +75,9 @@ impl Store {
         clock: &dyn Clock,
     ) -> Result<Locked, AppError> {
         let txn = self.db().begin_with_options(write_transaction()).await?;
-        let row = conversation::Entity::find_by_id((workspace.as_str().to_owned(), id.to_owned()))
+        let row = conversation::Entity::find()
+            .filter(conversation::Column::WorkspaceId.eq(workspace.as_str()))
+            .filter(conversation::Column::Id.eq(id))
             .lock_exclusive()
             .one(&txn)
             .await?
@@ -79,6 +86,7 @@ impl Store {
             })?;
         Ok(Locked {
             txn,
+            group: Group::of_row(&row),
             row,
             workspace: workspace.clone(),
             now: clock.now(),
@@ -265,14 +273,7 @@ impl Store {
         })
         .exec_without_returning(&locked.txn)
         .await?;
-        let words = words_of([note.content.as_str()]);
-        let conversation_id = id.to_owned();
-        insert_conversation_terms(
-            &locked.txn,
-            workspace,
-            words.iter().map(|w| (&conversation_id, w)),
-        )
-        .await?;
+        append_words(&locked.txn, locked.row.seq, &words_of([note.content.as_str()])).await?;
         locked
             .record(ActivityKind::NoteAdded, json!({"noteId": note.id}))
             .await?;
@@ -320,7 +321,11 @@ impl Locked {
         Ok(())
     }
 
+    /// Moves the conversation between count groups if the action did, and commits.
     async fn commit(self) -> Result<Conversation, AppError> {
+        let mut deltas = Deltas::default();
+        deltas.moved(Some(self.group), Group::of_row(&self.row));
+        deltas.apply(&self.txn, &self.workspace).await?;
         self.txn.commit().await?;
         convert::conversation(self.row)
     }

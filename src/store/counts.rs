@@ -1,0 +1,123 @@
+//! Exact totals without scanning: how many conversations each (status, channel,
+//! priority, assignee) group of a workspace holds, changed in the same transaction as
+//! every write that moves a conversation between groups. A filter on those four
+//! fields alone (the inbox's filters) is totalled by summing a few group rows.
+
+use std::collections::BTreeMap;
+
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+
+use super::entity::{conversation, conversation_count};
+use crate::domain::{Conversation, ConversationFilter, StatusFilter, WorkspaceId};
+use crate::error::AppError;
+
+use conversation_count::Column as N;
+
+/// The group a conversation counts in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Group {
+    status: String,
+    channel: String,
+    priority: String,
+    assignee: String,
+}
+
+impl Group {
+    pub fn of_row(row: &conversation::Model) -> Self {
+        Self {
+            status: row.status.clone(),
+            channel: row.channel.clone(),
+            priority: row.priority.clone(),
+            assignee: row.assignee_id.clone().unwrap_or_else(|| conversation_count::UNASSIGNED.to_owned()),
+        }
+    }
+
+    pub fn of(c: &Conversation) -> Self {
+        Self {
+            status: c.status.as_str().to_owned(),
+            channel: c.channel.as_str().to_owned(),
+            priority: c.priority.as_str().to_owned(),
+            assignee: c.assignee_id.clone().unwrap_or_else(|| conversation_count::UNASSIGNED.to_owned()),
+        }
+    }
+}
+
+/// Changes to the counts, applied together.
+#[derive(Debug, Default)]
+pub struct Deltas(BTreeMap<Group, i64>);
+
+impl Deltas {
+    /// A conversation left group `from` (none when it is new) for group `to`.
+    pub fn moved(&mut self, from: Option<Group>, to: Group) {
+        if from.as_ref() == Some(&to) {
+            return;
+        }
+        if let Some(from) = from {
+            *self.0.entry(from).or_default() -= 1;
+        }
+        *self.0.entry(to).or_default() += 1;
+    }
+
+    /// Writes the changes; groups in key order, so concurrent writers lock the count
+    /// rows in the same order and cannot deadlock.
+    pub async fn apply<C: ConnectionTrait>(self, db: &C, workspace: &WorkspaceId) -> Result<(), AppError> {
+        let rows: Vec<_> = self
+            .0
+            .into_iter()
+            .filter(|(_, delta)| *delta != 0)
+            .map(|(group, delta)| conversation_count::ActiveModel {
+                workspace_id: Set(workspace.as_str().to_owned()),
+                status: Set(group.status),
+                channel: Set(group.channel),
+                priority: Set(group.priority),
+                assignee_id: Set(group.assignee),
+                n: Set(delta),
+            })
+            .collect();
+        for chunk in rows.chunks(super::INSERT_CHUNK) {
+            let add = Expr::col((conversation_count::Entity, N::N)).add(Expr::col((Alias::new("excluded"), N::N)));
+            conversation_count::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::columns([N::WorkspaceId, N::Status, N::Channel, N::Priority, N::AssigneeId])
+                        .value(N::N, add)
+                        .to_owned(),
+                )
+                .exec_without_returning(db)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// True when the counts can total this filter.
+pub fn can_total(filter: &ConversationFilter) -> bool {
+    filter.search.is_none()
+        && filter.tags.is_empty()
+        && filter.customer_id.is_none()
+        && filter.created_from.is_none()
+        && filter.created_to.is_none()
+        && filter.assignee_id.as_deref() != Some(conversation_count::UNASSIGNED)
+}
+
+/// The total of a filter that [`can_total`] accepts.
+pub async fn total<C: ConnectionTrait>(db: &C, workspace: &WorkspaceId, filter: &ConversationFilter) -> Result<u64, AppError> {
+    let mut query = conversation_count::Entity::find()
+        .select_only()
+        .expr(Expr::cust("CAST(COALESCE(SUM(\"n\"), 0) AS BIGINT)"))
+        .filter(N::WorkspaceId.eq(workspace.as_str()));
+    if let StatusFilter::Only(status) = filter.status {
+        query = query.filter(N::Status.eq(status.as_str()));
+    }
+    if !filter.channels.is_empty() {
+        query = query.filter(N::Channel.is_in(filter.channels.iter().map(|c| c.as_str())));
+    }
+    if let Some(priority) = filter.priority {
+        query = query.filter(N::Priority.eq(priority.as_str()));
+    }
+    if let Some(assignee) = &filter.assignee_id {
+        query = query.filter(N::AssigneeId.eq(assignee.as_str()));
+    }
+    let total: Option<i64> = query.into_tuple().one(db).await?;
+    Ok(u64::try_from(total.unwrap_or(0)).unwrap_or(0))
+}

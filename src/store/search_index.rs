@@ -1,0 +1,248 @@
+//! The search index. The gateway folds and splits text into words (contract section 5);
+//! each conversation's words — of its summary, messages, notes, and its customer's name
+//! and email — are stored as one document keyed by the conversation's `seq`:
+//! a `tsvector` built without parser or dictionary on PostgreSQL, an FTS5 row with the
+//! `ascii` tokenizer on SQLite. A query word matches by prefix (`'wat':*` / `"wat"*`).
+//! Customers' phone numbers are indexed apart, as digit suffixes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, Statement,
+    Value,
+};
+
+use super::entity::{conversation, customer, customer_phone_suffix, message, note};
+use super::INSERT_CHUNK;
+use crate::domain::{fold, phone_suffixes, prefix_upper_bound, words, Customer, SearchQuery, WorkspaceId};
+use crate::error::AppError;
+
+/// The distinct words of some texts.
+pub fn words_of<'a>(texts: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+    texts.into_iter().flat_map(|text| words(&fold(text)).collect::<Vec<_>>()).collect()
+}
+
+/// The texts of a customer that its conversations are found by.
+pub fn customer_texts(customer: &Customer) -> impl Iterator<Item = &str> {
+    [Some(customer.name.as_str()), customer.email.as_deref()].into_iter().flatten()
+}
+
+/// Replaces the documents of these conversations (by `seq`).
+pub async fn write_documents<C: ConnectionTrait>(db: &C, documents: &[(i64, BTreeSet<String>)]) -> Result<(), AppError> {
+    let backend = db.get_database_backend();
+    for chunk in documents.chunks(INSERT_CHUNK) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 2);
+        for (seq, words) in chunk {
+            values.push((*seq).into());
+            values.push(join(words).into());
+        }
+        let rows = vec!["(?, ?)"; chunk.len()].join(", ");
+        let sql = match backend {
+            DatabaseBackend::Postgres => format!(
+                "INSERT INTO conversation_search (seq, doc) SELECT v.seq, array_to_tsvector(string_to_array(v.words, ' ')) \
+                 FROM (VALUES {rows}) AS v(seq, words) ON CONFLICT (seq) DO UPDATE SET doc = EXCLUDED.doc"
+            ),
+            _ => {
+                let seqs = vec!["?"; chunk.len()].join(", ");
+                let mut delete_values = Vec::with_capacity(chunk.len());
+                delete_values.extend(chunk.iter().map(|(seq, _)| Value::from(*seq)));
+                db.execute_raw(statement(backend, &format!("DELETE FROM conversation_search WHERE rowid IN ({seqs})"), delete_values)).await?;
+                format!("INSERT INTO conversation_search (rowid, doc) VALUES {rows}")
+            }
+        };
+        db.execute_raw(statement(backend, &sql, values)).await?;
+    }
+    Ok(())
+}
+
+/// Adds words to one conversation's document.
+pub async fn append_words<C: ConnectionTrait>(db: &C, seq: i64, words: &BTreeSet<String>) -> Result<(), AppError> {
+    if words.is_empty() {
+        return Ok(());
+    }
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => {
+            "UPDATE conversation_search SET doc = doc || array_to_tsvector(string_to_array(?, ' ')) WHERE seq = ?"
+        }
+        _ => "UPDATE conversation_search SET doc = doc || ' ' || ? WHERE rowid = ?",
+    };
+    db.execute_raw(statement(backend, sql, vec![join(words).into(), seq.into()])).await?;
+    Ok(())
+}
+
+/// Rebuilds the documents of these conversations from what the store holds (after a
+/// customer's name changed, or a note moved away).
+pub async fn reindex<C: ConnectionTrait>(db: &C, workspace: &WorkspaceId, ids: &[String]) -> Result<(), AppError> {
+    let ws = workspace.as_str();
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let conversations = conversation::Entity::find()
+            .filter(conversation::Column::WorkspaceId.eq(ws))
+            .filter(conversation::Column::Id.is_in(chunk))
+            .all(db)
+            .await?;
+        let customer_ids: BTreeSet<&str> = conversations.iter().map(|c| c.customer_id.as_str()).collect();
+        let customers: BTreeMap<String, customer::Model> = customer::Entity::find()
+            .filter(customer::Column::WorkspaceId.eq(ws))
+            .filter(customer::Column::Id.is_in(customer_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id.clone(), c))
+            .collect();
+        let mut texts: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for m in message::Entity::find()
+            .filter(message::Column::WorkspaceId.eq(ws))
+            .filter(message::Column::ConversationId.is_in(chunk))
+            .order_by_asc(message::Column::Seq)
+            .all(db)
+            .await?
+        {
+            texts.entry(m.conversation_id).or_default().push(m.body);
+        }
+        for n in note::Entity::find()
+            .filter(note::Column::WorkspaceId.eq(ws))
+            .filter(note::Column::ConversationId.is_in(chunk))
+            .all(db)
+            .await?
+        {
+            texts.entry(n.conversation_id).or_default().push(n.content);
+        }
+        let documents: Vec<(i64, BTreeSet<String>)> = conversations
+            .iter()
+            .map(|c| {
+                let customer = customers.get(&c.customer_id);
+                let own = texts.get(&c.id).into_iter().flatten().map(String::as_str);
+                let customer_text = customer.into_iter().flat_map(|k| [Some(k.name.as_str()), k.email.as_deref()]).flatten();
+                (c.seq, words_of(c.summary.as_deref().into_iter().chain(own).chain(customer_text)))
+            })
+            .collect();
+        write_documents(db, &documents).await?;
+    }
+    Ok(())
+}
+
+/// Replaces the phone suffixes of these customers.
+pub async fn write_phone_suffixes<C: ConnectionTrait>(db: &C, workspace: &WorkspaceId, customers: &[&Customer]) -> Result<(), AppError> {
+    use customer_phone_suffix::Column as P;
+    for chunk in customers.chunks(INSERT_CHUNK) {
+        customer_phone_suffix::Entity::delete_many()
+            .filter(P::WorkspaceId.eq(workspace.as_str()))
+            .filter(P::CustomerId.is_in(chunk.iter().map(|c| c.id.as_str())))
+            .exec(db)
+            .await?;
+    }
+    let rows: Vec<_> = customers
+        .iter()
+        .flat_map(|c| {
+            let suffixes: BTreeSet<String> = c.phone.as_deref().map(phone_suffixes).unwrap_or_default().into_iter().collect();
+            suffixes.into_iter().map(|suffix| customer_phone_suffix::ActiveModel {
+                workspace_id: Set(workspace.as_str().to_owned()),
+                customer_id: Set(c.id.clone()),
+                suffix: Set(suffix),
+            })
+        })
+        .collect();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        customer_phone_suffix::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+/// The search as a condition on `conversations`: the word rule OR the phone rule;
+/// `None` when it matches every conversation.
+pub fn condition(backend: DatabaseBackend, ws: &str, search: &SearchQuery) -> Option<SimpleExpr> {
+    if search.matches_every_text() {
+        return None;
+    }
+    let words = match backend {
+        DatabaseBackend::Postgres => Expr::cust_with_values(
+            r#""conversations"."seq" IN (SELECT "seq" FROM "conversation_search" WHERE "doc" @@ CAST(? AS tsquery))"#,
+            [tsquery(&search.words)],
+        ),
+        _ => Expr::cust_with_values(
+            r#""conversations"."seq" IN (SELECT "rowid" FROM "conversation_search" WHERE "conversation_search" MATCH ?)"#,
+            [fts5_query(&search.words)],
+        ),
+    };
+    let Some(digits) = &search.phone_digits else { return Some(words) };
+    use customer_phone_suffix::Column as P;
+    let phone = Query::select()
+        .column(P::CustomerId)
+        .from(customer_phone_suffix::Entity)
+        .and_where(P::WorkspaceId.eq(ws))
+        .and_where(Expr::col(P::Suffix).gte(digits.as_str()))
+        .and_where(Expr::col(P::Suffix).lt(prefix_upper_bound(digits)))
+        .to_owned();
+    Some(words.or(conversation::Column::CustomerId.in_subquery(phone)))
+}
+
+/// `'w1':* & 'w2':*`. Words hold only letters and digits, so they need no escaping.
+fn tsquery(words: &[String]) -> String {
+    words.iter().map(|w| format!("'{w}':*")).collect::<Vec<_>>().join(" & ")
+}
+
+/// `"w1"* AND "w2"*`.
+fn fts5_query(words: &[String]) -> String {
+    words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" AND ")
+}
+
+fn join(words: &BTreeSet<String>) -> String {
+    words.iter().map(String::as_str).collect::<Vec<_>>().join(" ")
+}
+
+/// A raw statement with `?` placeholders, numbered for PostgreSQL.
+fn statement(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
+    let sql = match backend {
+        DatabaseBackend::Postgres => {
+            let mut numbered = String::with_capacity(sql.len() + 16);
+            let mut n = 0;
+            for ch in sql.chars() {
+                if ch == '?' {
+                    n += 1;
+                    numbered.push_str(&format!("${n}"));
+                } else {
+                    numbered.push(ch);
+                }
+            }
+            numbered
+        }
+        _ => sql.to_owned(),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_engine_queries() {
+        let words = vec!["jose".to_owned(), "wat".to_owned()];
+        assert_eq!(tsquery(&words), "'jose':* & 'wat':*");
+        assert_eq!(fts5_query(&words), "\"jose\"* AND \"wat\"*");
+    }
+
+    #[test]
+    fn numbers_placeholders_for_postgres() {
+        let stmt = statement(DatabaseBackend::Postgres, "a = ? AND b = ?", vec![1.into(), 2.into()]);
+        assert_eq!(stmt.sql, "a = $1 AND b = $2");
+        let stmt = statement(DatabaseBackend::Sqlite, "a = ?", vec![1.into()]);
+        assert_eq!(stmt.sql, "a = ?");
+    }
+
+    #[test]
+    fn customer_texts_are_name_and_email() {
+        let customer = Customer {
+            id: "c".into(),
+            name: "José Müller".into(),
+            phone: Some("+1 (310) 555-1234".into()),
+            email: Some("jose.m@example.com".into()),
+            servicetitan_id: Some("999".into()),
+        };
+        let words = words_of(customer_texts(&customer));
+        let expected: BTreeSet<String> = ["jose", "muller", "m", "example", "com"].map(String::from).into();
+        assert_eq!(words, expected, "the ServiceTitan id and phone are not words");
+    }
+}
