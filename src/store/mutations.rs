@@ -297,8 +297,7 @@ impl Locked {
         set: impl FnOnce(&mut conversation::ActiveModel),
     ) -> Result<(), AppError> {
         let mut active = conversation::ActiveModel {
-            workspace_id: sea_orm::ActiveValue::Unchanged(self.row.workspace_id.clone()),
-            id: sea_orm::ActiveValue::Unchanged(self.row.id.clone()),
+            seq: sea_orm::ActiveValue::Unchanged(self.row.seq),
             ..Default::default()
         };
         set(&mut active);

@@ -158,7 +158,7 @@ pub fn condition(backend: DatabaseBackend, ws: &str, search: &SearchQuery) -> Op
     }
     let words = match backend {
         DatabaseBackend::Postgres => Expr::cust_with_values(
-            r#""conversations"."seq" IN (SELECT "seq" FROM "conversation_search" WHERE "doc" @@ CAST(? AS tsquery))"#,
+            r#""conversations"."seq" IN (SELECT "seq" FROM "conversation_search" WHERE "doc" @@ CAST($1 AS tsquery))"#,
             [tsquery(&search.words)],
         ),
         _ => Expr::cust_with_values(
