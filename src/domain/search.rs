@@ -100,7 +100,8 @@ fn phone_digits(query: &str) -> Option<String> {
         .chars()
         .filter(|c| !(c.is_whitespace() || matches!(c, '+' | '-' | '(' | ')' | '.')))
         .collect();
-    (digits.len() >= MIN_PHONE_DIGITS && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
+    (digits.len() >= MIN_PHONE_DIGITS && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then_some(digits)
 }
 
 /// The smallest string greater than every string that starts with `prefix`: the upper

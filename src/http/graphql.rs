@@ -89,7 +89,13 @@ pub async fn get(
     };
     let request = match request_from_query_string(&query) {
         Ok(request) => request,
-        Err(message) => return respond.error(StatusCode::BAD_REQUEST, code::GRAPHQL_PARSE_FAILED, &message),
+        Err(message) => {
+            return respond.error(
+                StatusCode::BAD_REQUEST,
+                code::GRAPHQL_PARSE_FAILED,
+                &message,
+            )
+        }
     };
     if is_mutation(&request) {
         return respond.error(
@@ -111,14 +117,16 @@ struct GetParams {
 }
 
 fn request_from_query_string(query: &str) -> Result<async_graphql::Request, String> {
-    let params: GetParams = serde_urlencoded::from_str(query).map_err(|e| format!("bad query string: {e}"))?;
-    let mut request = async_graphql::Request::new(params.query.ok_or("the `query` parameter is required")?);
+    let params: GetParams =
+        serde_urlencoded::from_str(query).map_err(|e| format!("bad query string: {e}"))?;
+    let mut request =
+        async_graphql::Request::new(params.query.ok_or("the `query` parameter is required")?);
     if let Some(name) = params.operation_name.filter(|n| !n.is_empty()) {
         request = request.operation_name(name);
     }
     if let Some(variables) = params.variables.filter(|v| !v.is_empty()) {
-        let json: serde_json::Value =
-            serde_json::from_str(&variables).map_err(|e| format!("`variables` is not JSON: {e}"))?;
+        let json: serde_json::Value = serde_json::from_str(&variables)
+            .map_err(|e| format!("`variables` is not JSON: {e}"))?;
         request = request.variables(async_graphql::Variables::from_json(json));
     }
     Ok(request)

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use tracing::instrument;
 
@@ -21,14 +21,21 @@ use crate::error::AppError;
 /// Options for the write transactions of this store: on SQLite, take the write lock at
 /// BEGIN, so that concurrent writers queue on the busy timeout instead of failing.
 pub fn write_transaction() -> TransactionOptions {
-    TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() }
+    TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    }
 }
 
 impl Store {
     /// Upserts every conversation (and its customer and assignee) by id; the same batch
     /// written twice leaves the same state. All or nothing.
     #[instrument(name = "db.import", skip_all, err, fields(conversations = batch.len()))]
-    pub async fn import(&self, workspace: &WorkspaceId, batch: &[ImportedConversation]) -> Result<ImportSummary, AppError> {
+    pub async fn import(
+        &self,
+        workspace: &WorkspaceId,
+        batch: &[ImportedConversation],
+    ) -> Result<ImportSummary, AppError> {
         let txn = self.db().begin_with_options(write_transaction()).await?;
         let summary = write_batch(&txn, workspace, batch).await?;
         txn.commit().await?;
@@ -43,9 +50,19 @@ async fn write_batch(
 ) -> Result<ImportSummary, AppError> {
     // Later occurrences win, as if the file were imported in order; ids in sorted order,
     // so that concurrent imports lock rows in the same order.
-    let customers: BTreeMap<&str, &Customer> = batch.iter().map(|c| (c.customer.id.as_str(), &c.customer)).collect();
-    let users: BTreeMap<&str, &User> = batch.iter().filter_map(|c| c.assignee.as_ref()).map(|u| (u.id.as_str(), u)).collect();
-    let conversations: BTreeMap<&str, &ImportedConversation> = batch.iter().map(|c| (c.conversation.id.as_str(), c)).collect();
+    let customers: BTreeMap<&str, &Customer> = batch
+        .iter()
+        .map(|c| (c.customer.id.as_str(), &c.customer))
+        .collect();
+    let users: BTreeMap<&str, &User> = batch
+        .iter()
+        .filter_map(|c| c.assignee.as_ref())
+        .map(|u| (u.id.as_str(), u))
+        .collect();
+    let conversations: BTreeMap<&str, &ImportedConversation> = batch
+        .iter()
+        .map(|c| (c.conversation.id.as_str(), c))
+        .collect();
     let ids: Vec<&str> = conversations.keys().copied().collect();
 
     let before = lock_existing(txn, workspace, &ids).await?;
@@ -62,7 +79,11 @@ async fn write_batch(
     let documents: Vec<(i64, BTreeSet<String>)> = conversations
         .iter()
         .map(|c| {
-            let texts = c.conversation.summary.as_deref().into_iter()
+            let texts = c
+                .conversation
+                .summary
+                .as_deref()
+                .into_iter()
                 .chain(c.messages.iter().map(|m| m.body.as_str()))
                 .chain(c.notes.iter().map(|n| n.content.as_str()))
                 .chain(customer_texts(&c.customer));
@@ -79,15 +100,26 @@ async fn write_batch(
 
     let mut deltas = Deltas::default();
     for c in &conversations {
-        deltas.moved(before.get(c.conversation.id.as_str()).cloned(), Group::of(&c.conversation));
+        deltas.moved(
+            before.get(c.conversation.id.as_str()).cloned(),
+            Group::of(&c.conversation),
+        );
     }
     deltas.apply(txn, workspace).await?;
-    Ok(ImportSummary { conversations: conversations.len(), customers: customer_list.len(), users: users.len() })
+    Ok(ImportSummary {
+        conversations: conversations.len(),
+        customers: customer_list.len(),
+        users: users.len(),
+    })
 }
 
 /// Locks the conversations that exist already (row locks on PostgreSQL) and returns
 /// the group each counts in now.
-async fn lock_existing<C: ConnectionTrait>(db: &C, workspace: &WorkspaceId, ids: &[&str]) -> Result<BTreeMap<String, Group>, AppError> {
+async fn lock_existing<C: ConnectionTrait>(
+    db: &C,
+    workspace: &WorkspaceId,
+    ids: &[&str],
+) -> Result<BTreeMap<String, Group>, AppError> {
     let mut groups = BTreeMap::new();
     for chunk in ids.chunks(INSERT_CHUNK) {
         let rows = conversation::Entity::find()
@@ -97,7 +129,10 @@ async fn lock_existing<C: ConnectionTrait>(db: &C, workspace: &WorkspaceId, ids:
             .lock_exclusive()
             .all(db)
             .await?;
-        groups.extend(rows.into_iter().map(|row| (row.id.clone(), Group::of_row(&row))));
+        groups.extend(
+            rows.into_iter()
+                .map(|row| (row.id.clone(), Group::of_row(&row))),
+        );
     }
     Ok(groups)
 }
@@ -127,7 +162,11 @@ async fn renamed_customers<C: ConnectionTrait>(
 }
 
 /// The ids of the conversations of these customers.
-async fn conversations_of<C: ConnectionTrait>(db: &C, workspace: &WorkspaceId, customers: &[String]) -> Result<BTreeSet<String>, AppError> {
+async fn conversations_of<C: ConnectionTrait>(
+    db: &C,
+    workspace: &WorkspaceId,
+    customers: &[String],
+) -> Result<BTreeSet<String>, AppError> {
     let mut ids = BTreeSet::new();
     for chunk in customers.chunks(INSERT_CHUNK) {
         let found: Vec<String> = conversation::Entity::find()
@@ -144,7 +183,11 @@ async fn conversations_of<C: ConnectionTrait>(db: &C, workspace: &WorkspaceId, c
 }
 
 /// Each conversation's `seq`, by id.
-async fn seqs_of<C: ConnectionTrait>(db: &C, workspace: &WorkspaceId, ids: &[&str]) -> Result<BTreeMap<String, i64>, AppError> {
+async fn seqs_of<C: ConnectionTrait>(
+    db: &C,
+    workspace: &WorkspaceId,
+    ids: &[&str],
+) -> Result<BTreeMap<String, i64>, AppError> {
     let mut seqs = BTreeMap::new();
     for chunk in ids.chunks(INSERT_CHUNK) {
         let found: Vec<(i64, String)> = conversation::Entity::find()
@@ -177,14 +220,22 @@ async fn upsert_users<'a, C: ConnectionTrait>(
         .collect();
     for chunk in rows.chunks(INSERT_CHUNK) {
         user::Entity::insert_many(chunk.to_vec())
-            .on_conflict(OnConflict::columns([U::WorkspaceId, U::Id]).update_columns([U::Name, U::AvatarUrl]).to_owned())
+            .on_conflict(
+                OnConflict::columns([U::WorkspaceId, U::Id])
+                    .update_columns([U::Name, U::AvatarUrl])
+                    .to_owned(),
+            )
             .exec_without_returning(db)
             .await?;
     }
     Ok(())
 }
 
-async fn upsert_customers<C: ConnectionTrait>(db: &C, workspace: &WorkspaceId, customers: &[&Customer]) -> Result<(), AppError> {
+async fn upsert_customers<C: ConnectionTrait>(
+    db: &C,
+    workspace: &WorkspaceId,
+    customers: &[&Customer],
+) -> Result<(), AppError> {
     use customer::Column as K;
     let rows: Vec<_> = customers
         .iter()
@@ -216,15 +267,33 @@ async fn upsert_conversations<C: ConnectionTrait>(
     conversations: &[&ImportedConversation],
 ) -> Result<(), AppError> {
     use conversation::Column as V;
-    let rows: Vec<_> = conversations.iter().map(|i| active_conversation(workspace, &i.conversation)).collect();
+    let rows: Vec<_> = conversations
+        .iter()
+        .map(|i| active_conversation(workspace, &i.conversation))
+        .collect();
     let updated = [
-        V::Channel, V::Status, V::Priority, V::PriorityRank, V::CustomerId, V::AssigneeId, V::Summary,
-        V::MessagesCount, V::UnreadCount, V::Metadata, V::CreatedAt, V::LastActivityAt, V::ResolvedAt,
+        V::Channel,
+        V::Status,
+        V::Priority,
+        V::PriorityRank,
+        V::CustomerId,
+        V::AssigneeId,
+        V::Summary,
+        V::MessagesCount,
+        V::UnreadCount,
+        V::Metadata,
+        V::CreatedAt,
+        V::LastActivityAt,
+        V::ResolvedAt,
         V::ResolutionNotes,
     ];
     for chunk in rows.chunks(INSERT_CHUNK) {
         conversation::Entity::insert_many(chunk.to_vec())
-            .on_conflict(OnConflict::columns([V::WorkspaceId, V::Id]).update_columns(updated).to_owned())
+            .on_conflict(
+                OnConflict::columns([V::WorkspaceId, V::Id])
+                    .update_columns(updated)
+                    .to_owned(),
+            )
             .exec_without_returning(db)
             .await?;
     }
@@ -232,7 +301,10 @@ async fn upsert_conversations<C: ConnectionTrait>(
 }
 
 /// A conversation as a row to insert (its `seq` comes from the database).
-pub fn active_conversation(workspace: &WorkspaceId, c: &crate::domain::Conversation) -> conversation::ActiveModel {
+pub fn active_conversation(
+    workspace: &WorkspaceId,
+    c: &crate::domain::Conversation,
+) -> conversation::ActiveModel {
     conversation::ActiveModel {
         seq: sea_orm::ActiveValue::NotSet,
         workspace_id: Set(workspace.as_str().to_owned()),
@@ -281,7 +353,10 @@ async fn replace_children<C: ConnectionTrait>(
             .exec(db)
             .await?;
     }
-    let note_ids: Vec<&str> = conversations.iter().flat_map(|c| c.notes.iter().map(|n| n.id.as_str())).collect();
+    let note_ids: Vec<&str> = conversations
+        .iter()
+        .flat_map(|c| c.notes.iter().map(|n| n.id.as_str()))
+        .collect();
     let mut lost_notes = BTreeSet::new();
     for chunk in note_ids.chunks(INSERT_CHUNK) {
         let moved: Vec<String> = note::Entity::find()
@@ -312,7 +387,9 @@ async fn replace_children<C: ConnectionTrait>(
         })
         .collect();
     for chunk in tags.chunks(INSERT_CHUNK) {
-        conversation_tag::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+        conversation_tag::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
     }
     let messages: Vec<_> = conversations
         .iter()
@@ -329,7 +406,9 @@ async fn replace_children<C: ConnectionTrait>(
         })
         .collect();
     for chunk in messages.chunks(INSERT_CHUNK) {
-        message::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+        message::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
     }
     let mut seen_notes = HashSet::new();
     let notes: Vec<_> = conversations
@@ -347,7 +426,9 @@ async fn replace_children<C: ConnectionTrait>(
         })
         .collect();
     for chunk in notes.chunks(INSERT_CHUNK) {
-        note::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+        note::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(lost_notes)
 }

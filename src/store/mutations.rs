@@ -18,9 +18,9 @@ use sea_orm::{
 use serde_json::{json, Value};
 use tracing::instrument;
 
+use super::counts::{Deltas, Group};
 use super::entity::{activity_event, conversation, conversation_tag, note, user};
 use super::import::write_transaction;
-use super::counts::{Deltas, Group};
 use super::search_index::{append_words, words_of};
 use super::{convert, Store};
 use crate::domain::{
@@ -273,7 +273,12 @@ impl Store {
         })
         .exec_without_returning(&locked.txn)
         .await?;
-        append_words(&locked.txn, locked.row.seq, &words_of([note.content.as_str()])).await?;
+        append_words(
+            &locked.txn,
+            locked.row.seq,
+            &words_of([note.content.as_str()]),
+        )
+        .await?;
         locked
             .record(ActivityKind::NoteAdded, json!({"noteId": note.id}))
             .await?;
