@@ -93,23 +93,10 @@ mod tests {
 
     #[test]
     fn every_command_takes_a_database_url() {
-        let cli = Cli::try_parse_from([
-            "inbox-gateway",
-            "migrate",
-            "--database-url",
-            "sqlite://x.db",
-        ])
-        .unwrap();
+        let cli = Cli::try_parse_from(["inbox-gateway", "migrate", "--database-url", "sqlite://x.db"]).unwrap();
         assert_eq!(cli.global.database_url, "sqlite://x.db");
-        let cli = Cli::try_parse_from([
-            "inbox-gateway",
-            "api-key",
-            "revoke",
-            "k",
-            "--database-url",
-            "postgres://h/db",
-        ])
-        .unwrap();
+        let cli = Cli::try_parse_from(["inbox-gateway", "api-key", "revoke", "k", "--database-url", "postgres://h/db"])
+            .unwrap();
         assert_eq!(cli.global.database_url, "postgres://h/db");
     }
 }

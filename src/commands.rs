@@ -30,9 +30,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Workspace(WorkspaceCommand::Create { name }) => {
             let store = open_store(&config).await?;
             let created = store.create_workspace(&name, config.clock.now()).await?;
-            print_line(
-                &json!({"workspace_id": created.workspace_id.as_str(), "api_key": created.api_key.expose()}),
-            );
+            print_line(&json!({"workspace_id": created.workspace_id.as_str(), "api_key": created.api_key.expose()}));
             Ok(())
         }
         Command::ApiKey(ApiKeyCommand::Create { workspace }) => {
@@ -53,8 +51,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import { workspace, file } => {
             let text = read_input(&file)?;
-            let batch = crate::import::parse_file(&text)
-                .map_err(|e| anyhow!("invalid import file: {e}"))?;
+            let batch = crate::import::parse_file(&text).map_err(|e| anyhow!("invalid import file: {e}"))?;
             let store = open_store(&config).await?;
             let workspace = existing_workspace(&store, &workspace).await?;
             let summary = store.import(&workspace, &batch).await?;
@@ -70,11 +67,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     let store = open_store(config).await?;
-    let demo_key = if demo {
-        Some(load_demo(&store, config).await?)
-    } else {
-        None
-    };
+    let demo_key = if demo { Some(load_demo(&store, config).await?) } else { None };
     let app = App::with_store(config, store).await?;
     let address = format!("http://{}", config.bind.replace("0.0.0.0", "127.0.0.1"));
     if let Some(key) = demo_key {
@@ -93,38 +86,22 @@ async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
 /// Loads the demo workspace unless it already holds conversations, and issues a key.
 async fn load_demo(store: &Store, config: &Config) -> anyhow::Result<ApiKey> {
     let workspace = WorkspaceId::new_unchecked(demo::DEMO_WORKSPACE_ID);
-    store
-        .ensure_workspace(&workspace, demo::DEMO_WORKSPACE_NAME, config.clock.now())
-        .await?;
-    if store
-        .count_conversations(&workspace, &ConversationFilter::default())
-        .await?
-        == 0
-    {
-        let summary = store
-            .import(&workspace, &demo::demo_conversations())
-            .await?;
-        tracing::info!(
-            conversations = summary.conversations,
-            "demo workspace loaded"
-        );
+    store.ensure_workspace(&workspace, demo::DEMO_WORKSPACE_NAME, config.clock.now()).await?;
+    if store.count_conversations(&workspace, &ConversationFilter::default()).await? == 0 {
+        let summary = store.import(&workspace, &demo::demo_conversations()).await?;
+        tracing::info!(conversations = summary.conversations, "demo workspace loaded");
     }
     Ok(store.create_api_key(&workspace, config.clock.now()).await?)
 }
 
 async fn existing_workspace(store: &Store, id: &str) -> anyhow::Result<WorkspaceId> {
-    store
-        .find_workspace(id)
-        .await?
-        .ok_or_else(|| anyhow!("unknown workspace {id:?}"))
+    store.find_workspace(id).await?.ok_or_else(|| anyhow!("unknown workspace {id:?}"))
 }
 
 fn read_input(file: &Path) -> anyhow::Result<String> {
     if file.as_os_str() == "-" {
         let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("cannot read stdin")?;
+        std::io::stdin().read_to_string(&mut text).context("cannot read stdin")?;
         return Ok(text);
     }
     std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))

@@ -21,11 +21,7 @@ pub struct Config {
 
 impl Config {
     pub fn new(bind: impl Into<String>, database_url: impl Into<String>) -> Self {
-        Self {
-            bind: bind.into(),
-            database: StoreOptions::new(database_url),
-            clock: Arc::new(SystemClock),
-        }
+        Self { bind: bind.into(), database: StoreOptions::new(database_url), clock: Arc::new(SystemClock) }
     }
 }
 
@@ -49,10 +45,7 @@ mod tests {
 
     #[test]
     fn masks_passwords() {
-        assert_eq!(
-            redact_url("postgres://u:secret@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_url(DEFAULT_DATABASE_URL), DEFAULT_DATABASE_URL);
     }

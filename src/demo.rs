@@ -13,8 +13,8 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Map, Value};
 
 use crate::domain::{
-    parse_rfc3339, Channel, Conversation, ConversationStatus, Customer, ImportedConversation,
-    Message, Note, Priority, Timestamp, User,
+    parse_rfc3339, Channel, Conversation, ConversationStatus, Customer, ImportedConversation, Message, Note, Priority,
+    Timestamp, User,
 };
 
 pub const DEMO_WORKSPACE_ID: &str = "ws_demo";
@@ -53,34 +53,14 @@ const ID_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 type TeamMember = (&'static str, &'static str, Option<&'static str>);
 
 const TEAM: [TeamMember; 8] = [
-    (
-        "user_789",
-        "Sarah Johnson",
-        Some("https://avatars.avoca.ai/sarah.jpg"),
-    ),
-    (
-        "user_101",
-        "Marcus Reed",
-        Some("https://avatars.avoca.ai/marcus.jpg"),
-    ),
+    ("user_789", "Sarah Johnson", Some("https://avatars.avoca.ai/sarah.jpg")),
+    ("user_101", "Marcus Reed", Some("https://avatars.avoca.ai/marcus.jpg")),
     ("user_102", "Priya Patel", None),
-    (
-        "user_103",
-        "Dave Kowalski",
-        Some("https://avatars.avoca.ai/dave.jpg"),
-    ),
+    ("user_103", "Dave Kowalski", Some("https://avatars.avoca.ai/dave.jpg")),
     ("user_104", "Keisha Williams", None),
-    (
-        "user_105",
-        "Tom O'Brien",
-        Some("https://avatars.avoca.ai/tom.jpg"),
-    ),
+    ("user_105", "Tom O'Brien", Some("https://avatars.avoca.ai/tom.jpg")),
     ("user_106", "Linh Nguyen", None),
-    (
-        "user_107",
-        "Carlos Mendoza",
-        Some("https://avatars.avoca.ai/carlos.jpg"),
-    ),
+    ("user_107", "Carlos Mendoza", Some("https://avatars.avoca.ai/carlos.jpg")),
 ];
 
 /// Customers worth finding by name: accented and other non-ASCII names, and businesses.
@@ -95,18 +75,8 @@ const NOTABLE_CUSTOMERS: [(&str, &str, &str, bool); 12] = [
     ("Renée O'Connor", "Renée", "renee.oconnor", false),
     ("Björn Åkesson", "Björn", "bjorn.akesson", false),
     ("Chloé Dubois", "Chloé", "chloe.dubois", false),
-    (
-        "Maple Street Dental",
-        "Dr. Lee",
-        "frontdesk.maplestreetdental",
-        true,
-    ),
-    (
-        "Sunrise Property Management",
-        "Dana",
-        "maintenance.sunrisepm",
-        true,
-    ),
+    ("Maple Street Dental", "Dr. Lee", "frontdesk.maplestreetdental", true),
+    ("Sunrise Property Management", "Dana", "maintenance.sunrisepm", true),
     ("Oak Hollow HOA", "Gary", "board.oakhollowhoa", true),
 ];
 
@@ -265,25 +235,9 @@ const CHAT_PAGES: [&str; 6] = [
 ];
 
 const TECHNICIANS: [&str; 7] = ["Ray", "Dale", "Hector", "Jess", "Andre", "Mike", "Tyler"];
-const HVAC_BRANDS: [&str; 7] = [
-    "Carrier",
-    "Trane",
-    "Lennox",
-    "Goodman",
-    "Rheem",
-    "Daikin",
-    "American Standard",
-];
+const HVAC_BRANDS: [&str; 7] = ["Carrier", "Trane", "Lennox", "Goodman", "Rheem", "Daikin", "American Standard"];
 const HEATER_BRANDS: [&str; 5] = ["Rheem", "A.O. Smith", "Bradford White", "Navien", "Rinnai"];
-const VISIT_DAYS: [&str; 7] = [
-    "tomorrow",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
+const VISIT_DAYS: [&str; 7] = ["tomorrow", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 const VISIT_WINDOWS: [&str; 5] = ["8-10am", "10am-12pm", "12-2pm", "2-4pm", "4-6pm"];
 const GATE_CODES: [&str; 5] = ["4411", "1379", "2580", "7720", "3906"];
 const REPAIR_AMOUNTS: [&str; 5] = ["$289", "$465", "$780", "$1,150", "$1,890"];
@@ -291,23 +245,11 @@ const SYSTEM_PRICES: [&str; 4] = ["$9,400", "$11,250", "$12,600", "$14,200"];
 
 const EMERGENCY: &[Priority] = &[Priority::Urgent, Priority::Urgent, Priority::High];
 const PROMPT: &[Priority] = &[Priority::High, Priority::High, Priority::Normal];
-const ROUTINE: &[Priority] = &[
-    Priority::Normal,
-    Priority::Normal,
-    Priority::Low,
-    Priority::High,
-];
+const ROUTINE: &[Priority] = &[Priority::Normal, Priority::Normal, Priority::Low, Priority::High];
 const RELAXED: &[Priority] = &[Priority::Low, Priority::Low, Priority::Normal];
 
 /// Tags a CSR adds now and then on top of a situation's own.
-const EXTRA_TAGS: [&str; 6] = [
-    "follow_up",
-    "warranty",
-    "estimate",
-    "billing",
-    "callback",
-    "repeat_customer",
-];
+const EXTRA_TAGS: [&str; 6] = ["follow_up", "warranty", "estimate", "billing", "callback", "repeat_customer"];
 
 const NOTE_TEMPLATES: [&str; 14] = [
     "Gate code {code}. Dog in the backyard - text the customer before going in.",
@@ -735,10 +677,7 @@ fn example_abc123() -> ImportedConversation {
         unread_count: 0,
         metadata: object([
             ("call_duration", json!(245)),
-            (
-                "recording_url",
-                json!("https://recordings.avoca.ai/call_abc123.mp3"),
-            ),
+            ("recording_url", json!("https://recordings.avoca.ai/call_abc123.mp3")),
             ("transcript_available", json!(true)),
         ]),
         created_at,
@@ -831,20 +770,11 @@ fn sarah_johnson() -> User {
 }
 
 fn user((id, name, avatar_url): TeamMember) -> User {
-    User {
-        id: id.to_owned(),
-        name: name.to_owned(),
-        avatar_url: avatar_url.map(str::to_owned),
-    }
+    User { id: id.to_owned(), name: name.to_owned(), avatar_url: avatar_url.map(str::to_owned) }
 }
 
 fn message(id: &str, direction: &str, body: &str, sent_at: Timestamp) -> Message {
-    Message {
-        id: Some(id.to_owned()),
-        direction: Some(direction.to_owned()),
-        body: body.to_owned(),
-        sent_at,
-    }
+    Message { id: Some(id.to_owned()), direction: Some(direction.to_owned()), body: body.to_owned(), sent_at }
 }
 
 fn at(rfc3339: &str) -> Timestamp {
@@ -852,10 +782,7 @@ fn at(rfc3339: &str) -> Timestamp {
 }
 
 fn object<const N: usize>(entries: [(&str, Value); N]) -> Map<String, Value> {
-    entries
-        .into_iter()
-        .map(|(key, value)| (key.to_owned(), value))
-        .collect()
+    entries.into_iter().map(|(key, value)| (key.to_owned(), value)).collect()
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -898,9 +825,7 @@ impl Details {
             ("{system_price}", self.system_price),
         ]
         .iter()
-        .fold(template.to_owned(), |text, (blank, value)| {
-            text.replace(blank, value)
-        })
+        .fold(template.to_owned(), |text, (blank, value)| text.replace(blank, value))
     }
 }
 
@@ -930,15 +855,11 @@ impl Generator {
     }
 
     fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        *items
-            .choose(&mut self.rng)
-            .expect("demo tables are not empty")
+        *items.choose(&mut self.rng).expect("demo tables are not empty")
     }
 
     fn token(&mut self, len: usize) -> String {
-        (0..len)
-            .map(|_| char::from(self.pick(ID_ALPHABET)))
-            .collect()
+        (0..len).map(|_| char::from(self.pick(ID_ALPHABET))).collect()
     }
 
     fn seconds(&mut self, from: i64, to: i64) -> Timestamp {
@@ -951,35 +872,17 @@ impl Generator {
     /// The contract's two customers, the notable ones, then people with common names.
     fn customers(&mut self) -> Vec<DemoCustomer> {
         let mut customers = vec![
-            DemoCustomer {
-                customer: john_smith(),
-                first_name: "John".to_owned(),
-                vip: false,
-            },
-            DemoCustomer {
-                customer: jane_doe(),
-                first_name: "Jane".to_owned(),
-                vip: false,
-            },
+            DemoCustomer { customer: john_smith(), first_name: "John".to_owned(), vip: false },
+            DemoCustomer { customer: jane_doe(), first_name: "Jane".to_owned(), vip: false },
         ];
-        for (number, (name, first_name, email_local, business)) in
-            (FIRST_CUSTOMER_NUMBER..).zip(NOTABLE_CUSTOMERS)
-        {
+        for (number, (name, first_name, email_local, business)) in (FIRST_CUSTOMER_NUMBER..).zip(NOTABLE_CUSTOMERS) {
             self.customer_names.insert(name.to_owned());
             customers.push(self.customer(number, name, first_name, email_local, business));
         }
-        for number in FIRST_CUSTOMER_NUMBER + NOTABLE_CUSTOMERS.len()
-            ..FIRST_CUSTOMER_NUMBER + GENERATED_CUSTOMERS
-        {
+        for number in FIRST_CUSTOMER_NUMBER + NOTABLE_CUSTOMERS.len()..FIRST_CUSTOMER_NUMBER + GENERATED_CUSTOMERS {
             let (first, last) = self.fresh_name();
             let email_local = self.email_local(first, last);
-            customers.push(self.customer(
-                number,
-                &format!("{first} {last}"),
-                first,
-                &email_local,
-                false,
-            ));
+            customers.push(self.customer(number, &format!("{first} {last}"), first, &email_local, false));
         }
         customers
     }
@@ -994,12 +897,7 @@ impl Generator {
     }
 
     fn email_local(&mut self, first: &str, last: &str) -> String {
-        let clean = |s: &str| {
-            s.chars()
-                .filter(char::is_ascii_alphanumeric)
-                .collect::<String>()
-                .to_ascii_lowercase()
-        };
+        let clean = |s: &str| s.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase();
         let (first, last) = (clean(first), clean(last));
         match self.rng.random_range(0..4) {
             0 => format!("{first}{last}"),
@@ -1017,29 +915,15 @@ impl Generator {
         email_local: &str,
         business: bool,
     ) -> DemoCustomer {
-        let reach = if business {
-            99
-        } else {
-            self.rng.random_range(0..100)
-        };
+        let reach = if business { 99 } else { self.rng.random_range(0..100) };
         let has_phone = reach >= NO_PHONE_PERCENT;
         let has_email = !(NO_PHONE_PERCENT..NO_PHONE_PERCENT + NO_EMAIL_PERCENT).contains(&reach);
         let phone = has_phone.then(|| self.phone());
         let email = has_email.then(|| format!("{email_local}@{}", self.pick(&EMAIL_DOMAINS)));
         let servicetitan_id = self.rng.random_bool(0.85).then(|| self.servicetitan_id());
         let vip = business || self.rng.random_bool(0.08);
-        let customer = Customer {
-            id: format!("cust_{number}"),
-            name: name.to_owned(),
-            phone,
-            email,
-            servicetitan_id,
-        };
-        DemoCustomer {
-            customer,
-            first_name: first_name.to_owned(),
-            vip,
-        }
+        let customer = Customer { id: format!("cust_{number}"), name: name.to_owned(), phone, email, servicetitan_id };
+        DemoCustomer { customer, first_name: first_name.to_owned(), vip }
     }
 
     /// `+1`, a local area code and a 555 number whose last seven digits no one else has.
@@ -1072,9 +956,7 @@ impl Generator {
             .map(|i| {
                 let customer = match customers.get(i) {
                     Some(customer) => customer,
-                    None => customers
-                        .choose(&mut self.rng)
-                        .expect("there are customers"),
+                    None => customers.choose(&mut self.rng).expect("there are customers"),
                 };
                 self.conversation(customer)
             })
@@ -1082,9 +964,7 @@ impl Generator {
     }
 
     fn conversation(&mut self, customer: &DemoCustomer) -> ImportedConversation {
-        let scenario = SCENARIOS
-            .choose(&mut self.rng)
-            .expect("there are scenarios");
+        let scenario = SCENARIOS.choose(&mut self.rng).expect("there are scenarios");
         let suffix = self.fresh_suffix();
         let id = format!("conv_{suffix}");
         let channel = self.channel_for(&customer.customer);
@@ -1099,10 +979,7 @@ impl Generator {
         let conversation = Conversation {
             customer_id: customer.customer.id.clone(),
             assignee_id: assignee.as_ref().map(|u| u.id.clone()),
-            summary: self
-                .rng
-                .random_bool(0.97)
-                .then(|| scenario.summary.to_owned()),
+            summary: self.rng.random_bool(0.97).then(|| scenario.summary.to_owned()),
             messages_count: i32::try_from(messages.len()).expect("at most five messages"),
             unread_count: self.unread_count(status, &messages),
             metadata: self.metadata(channel, &suffix, scenario),
@@ -1150,11 +1027,7 @@ impl Generator {
 
     fn created_at(&mut self, priority: Priority) -> Timestamp {
         let day = self.rng.random_range(NEWEST_DAY..=OLDEST_DAY);
-        let (from, to) = if priority == Priority::Urgent {
-            (0, 24)
-        } else {
-            (OPENING_HOUR_UTC, CLOSING_HOUR_UTC)
-        };
+        let (from, to) = if priority == Priority::Urgent { (0, 24) } else { (OPENING_HOUR_UTC, CLOSING_HOUR_UTC) };
         PERIOD_END - day * DAY + self.seconds(from * 3600, to * 3600)
     }
 
@@ -1179,10 +1052,7 @@ impl Generator {
     }
 
     fn details(&mut self, customer: &DemoCustomer, assignee: Option<&User>) -> Details {
-        let agent = assignee
-            .and_then(|u| u.name.split_whitespace().next())
-            .unwrap_or("the dispatch team")
-            .to_owned();
+        let agent = assignee.and_then(|u| u.name.split_whitespace().next()).unwrap_or("the dispatch team").to_owned();
         Details {
             first: customer.first_name.clone(),
             agent,
@@ -1217,12 +1087,7 @@ impl Generator {
             if n > 0 {
                 sent_at += self.reply_gap(channel);
             }
-            messages.push(message(
-                &format!("msg_{suffix}_{}", n + 1),
-                direction,
-                &details.fill(line),
-                sent_at,
-            ));
+            messages.push(message(&format!("msg_{suffix}_{}", n + 1), direction, &details.fill(line), sent_at));
         }
         messages
     }
@@ -1247,10 +1112,7 @@ impl Generator {
             return (None, None);
         }
         let resolved_at = last_activity_at + self.seconds(10 * 60, 12 * 3600);
-        let notes = self
-            .rng
-            .random_bool(0.85)
-            .then(|| scenario.resolution.to_owned());
+        let notes = self.rng.random_bool(0.85).then(|| scenario.resolution.to_owned());
         (Some(resolved_at), notes)
     }
 
@@ -1259,39 +1121,21 @@ impl Generator {
         if status == ConversationStatus::Resolved || self.rng.random_bool(0.3) {
             return 0;
         }
-        let waiting = messages
-            .iter()
-            .rev()
-            .take_while(|m| m.direction.as_deref() == Some(INBOUND))
-            .count();
+        let waiting = messages.iter().rev().take_while(|m| m.direction.as_deref() == Some(INBOUND)).count();
         i32::try_from(waiting).expect("at most five messages")
     }
 
-    fn metadata(
-        &mut self,
-        channel: Channel,
-        suffix: &str,
-        scenario: &Scenario,
-    ) -> Map<String, Value> {
+    fn metadata(&mut self, channel: Channel, suffix: &str, scenario: &Scenario) -> Map<String, Value> {
         match channel {
             Channel::Voice => object([
                 ("call_duration", json!(self.rng.random_range(45..=900))),
-                (
-                    "recording_url",
-                    json!(format!("https://recordings.avoca.ai/call_{suffix}.mp3")),
-                ),
+                ("recording_url", json!(format!("https://recordings.avoca.ai/call_{suffix}.mp3"))),
                 ("transcript_available", json!(self.rng.random_bool(0.85))),
             ]),
-            Channel::Sms => object([(
-                "thread_id",
-                json!(format!("sms_thread_{}", self.next_thread())),
-            )]),
+            Channel::Sms => object([("thread_id", json!(format!("sms_thread_{}", self.next_thread())))]),
             Channel::Email => object([
                 ("subject", json!(scenario.subject)),
-                (
-                    "thread_id",
-                    json!(format!("email_thread_{}", self.next_thread())),
-                ),
+                ("thread_id", json!(format!("email_thread_{}", self.next_thread()))),
             ]),
             Channel::LiveChat => object([
                 ("session_id", json!(format!("chat_{}", self.token(10)))),
@@ -1307,12 +1151,7 @@ impl Generator {
 
     /// The situation's tags, now and then one more, and `vip` for those customers; new
     /// open conversations are sometimes not triaged yet and carry none.
-    fn tags(
-        &mut self,
-        scenario: &Scenario,
-        customer: &DemoCustomer,
-        status: ConversationStatus,
-    ) -> Vec<String> {
+    fn tags(&mut self, scenario: &Scenario, customer: &DemoCustomer, status: ConversationStatus) -> Vec<String> {
         if status == ConversationStatus::Open && self.rng.random_bool(0.2) {
             return Vec::new();
         }
@@ -1332,25 +1171,15 @@ impl Generator {
         unique
     }
 
-    fn notes(
-        &mut self,
-        conversation_id: &str,
-        from: Timestamp,
-        to: Timestamp,
-        details: &Details,
-    ) -> Vec<Note> {
+    fn notes(&mut self, conversation_id: &str, from: Timestamp, to: Timestamp, details: &Details) -> Vec<Note> {
         let count = match self.rng.random_range(0..20) {
             0..11 => 0,
             11..18 => 1,
             _ => 2,
         };
-        let templates: Vec<&str> = NOTE_TEMPLATES
-            .choose_multiple(&mut self.rng, count)
-            .copied()
-            .collect();
-        let mut times: Vec<Timestamp> = (0..count)
-            .map(|_| from + self.seconds(0, (to - from + HOUR) / SECOND))
-            .collect();
+        let templates: Vec<&str> = NOTE_TEMPLATES.choose_multiple(&mut self.rng, count).copied().collect();
+        let mut times: Vec<Timestamp> =
+            (0..count).map(|_| from + self.seconds(0, (to - from + HOUR) / SECOND)).collect();
         times.sort_unstable();
         templates
             .into_iter()
@@ -1377,10 +1206,7 @@ mod tests {
     use crate::domain::{fold, format_timestamp, words, TagName};
 
     fn find(all: &[ImportedConversation], id: &str) -> ImportedConversation {
-        all.iter()
-            .find(|c| c.conversation.id == id)
-            .cloned()
-            .expect("the example is present")
+        all.iter().find(|c| c.conversation.id == id).cloned().expect("the example is present")
     }
 
     fn keys(metadata: &Map<String, Value>) -> Vec<&str> {
@@ -1402,41 +1228,20 @@ mod tests {
         let all = demo_conversations();
         let abc = find(&all, "conv_abc123");
         let c = &abc.conversation;
-        assert_eq!(
-            (c.channel, c.status, c.priority),
-            (Channel::Voice, ConversationStatus::Open, Priority::Urgent)
-        );
+        assert_eq!((c.channel, c.status, c.priority), (Channel::Voice, ConversationStatus::Open, Priority::Urgent));
         assert_eq!(abc.customer.id, "cust_456");
         assert_eq!(abc.customer.name, "John Smith");
         assert_eq!(abc.customer.phone.as_deref(), Some("+13105551234"));
-        assert_eq!(
-            abc.customer.email.as_deref(),
-            Some("john.smith@example.com")
-        );
+        assert_eq!(abc.customer.email.as_deref(), Some("john.smith@example.com"));
         assert_eq!(abc.customer.servicetitan_id.as_deref(), Some("12345"));
         let sarah = abc.assignee.as_ref().expect("assigned");
-        assert_eq!(
-            (sarah.id.as_str(), sarah.name.as_str()),
-            ("user_789", "Sarah Johnson")
-        );
-        assert_eq!(
-            sarah.avatar_url.as_deref(),
-            Some("https://avatars.avoca.ai/sarah.jpg")
-        );
+        assert_eq!((sarah.id.as_str(), sarah.name.as_str()), ("user_789", "Sarah Johnson"));
+        assert_eq!(sarah.avatar_url.as_deref(), Some("https://avatars.avoca.ai/sarah.jpg"));
         assert_eq!(c.assignee_id.as_deref(), Some("user_789"));
-        assert_eq!(
-            c.summary.as_deref(),
-            Some("No hot water - needs emergency service")
-        );
-        assert_eq!(
-            (c.messages_count, c.unread_count, abc.messages.len()),
-            (1, 0, 1)
-        );
+        assert_eq!(c.summary.as_deref(), Some("No hot water - needs emergency service"));
+        assert_eq!((c.messages_count, c.unread_count, abc.messages.len()), (1, 0, 1));
         assert_eq!(abc.tags, ["emergency", "water_heater"]);
-        assert_eq!(
-            keys(&c.metadata),
-            ["call_duration", "recording_url", "transcript_available"]
-        );
+        assert_eq!(keys(&c.metadata), ["call_duration", "recording_url", "transcript_available"]);
         assert_eq!(
             Value::Object(c.metadata.clone()),
             json!({"call_duration": 245, "recording_url": "https://recordings.avoca.ai/call_abc123.mp3", "transcript_available": true})
@@ -1451,41 +1256,21 @@ mod tests {
         let all = demo_conversations();
         let def = find(&all, "conv_def456");
         let c = &def.conversation;
-        assert_eq!(
-            (c.channel, c.status, c.priority),
-            (Channel::Sms, ConversationStatus::Pending, Priority::Normal)
-        );
+        assert_eq!((c.channel, c.status, c.priority), (Channel::Sms, ConversationStatus::Pending, Priority::Normal));
         assert_eq!(def.customer, jane_doe());
         assert_eq!(def.customer.name, "Jane Doe");
         assert_eq!(def.customer.phone.as_deref(), Some("+13105555678"));
         assert_eq!(def.customer.email.as_deref(), Some("jane.doe@example.com"));
         assert_eq!(def.customer.servicetitan_id.as_deref(), Some("67890"));
         assert_eq!(c.customer_id, "cust_789");
-        assert_eq!(
-            (def.assignee.as_ref(), c.assignee_id.as_ref()),
-            (None, None)
-        );
-        assert_eq!(
-            c.summary.as_deref(),
-            Some("Question about maintenance plan pricing")
-        );
-        assert_eq!(
-            (c.messages_count, c.unread_count, def.messages.len()),
-            (3, 1, 3)
-        );
+        assert_eq!((def.assignee.as_ref(), c.assignee_id.as_ref()), (None, None));
+        assert_eq!(c.summary.as_deref(), Some("Question about maintenance plan pricing"));
+        assert_eq!((c.messages_count, c.unread_count, def.messages.len()), (3, 1, 3));
         assert_eq!(def.tags, ["sales_inquiry", "maintenance_plan"]);
-        assert_eq!(
-            Value::Object(c.metadata.clone()),
-            json!({"thread_id": "sms_thread_123"})
-        );
+        assert_eq!(Value::Object(c.metadata.clone()), json!({"thread_id": "sms_thread_123"}));
         assert_eq!(format_timestamp(c.created_at), "2024-01-20T13:00:00Z");
         assert_eq!(format_timestamp(c.last_activity_at), "2024-01-20T14:45:00Z");
-        let latest = def
-            .messages
-            .iter()
-            .map(|m| m.sent_at)
-            .max()
-            .expect("messages");
+        let latest = def.messages.iter().map(|m| m.sent_at).max().expect("messages");
         assert_eq!(format_timestamp(latest), "2024-01-20T14:45:00Z");
         assert_eq!(c.resolved_at, None);
     }
@@ -1494,11 +1279,7 @@ mod tests {
     fn has_the_promised_size() {
         let all = demo_conversations();
         let customers: HashSet<&str> = all.iter().map(|c| c.customer.id.as_str()).collect();
-        let users: HashSet<&str> = all
-            .iter()
-            .filter_map(|c| c.assignee.as_ref())
-            .map(|u| u.id.as_str())
-            .collect();
+        let users: HashSet<&str> = all.iter().filter_map(|c| c.assignee.as_ref()).map(|u| u.id.as_str()).collect();
         assert_eq!(all.len(), 400);
         assert_eq!(customers.len(), 150);
         assert_eq!(users.len(), 8);
@@ -1515,10 +1296,7 @@ mod tests {
         for c in &all {
             let id = &c.conversation.id;
             let suffix = id.strip_prefix("conv_").expect("conv_ prefix");
-            assert!(
-                suffix.len() == 6 && suffix.bytes().all(|b| ID_ALPHABET.contains(&b)),
-                "{id}"
-            );
+            assert!(suffix.len() == 6 && suffix.bytes().all(|b| ID_ALPHABET.contains(&b)), "{id}");
             assert!(conversations.insert(id.clone()), "{id} twice");
             let number = c.customer.id.strip_prefix("cust_").expect("cust_ prefix");
             assert!(number.parse::<u32>().is_ok(), "{}", c.customer.id);
@@ -1538,22 +1316,13 @@ mod tests {
     fn covers_every_channel_status_and_priority() {
         let all = demo_conversations();
         for channel in Channel::ALL {
-            assert!(
-                all.iter().any(|c| c.conversation.channel == *channel),
-                "{channel}"
-            );
+            assert!(all.iter().any(|c| c.conversation.channel == *channel), "{channel}");
         }
         for status in ConversationStatus::ALL {
-            assert!(
-                all.iter().any(|c| c.conversation.status == *status),
-                "{status}"
-            );
+            assert!(all.iter().any(|c| c.conversation.status == *status), "{status}");
         }
         for priority in Priority::ALL {
-            assert!(
-                all.iter().any(|c| c.conversation.priority == *priority),
-                "{priority}"
-            );
+            assert!(all.iter().any(|c| c.conversation.priority == *priority), "{priority}");
         }
     }
 
@@ -1576,27 +1345,13 @@ mod tests {
             assert_eq!(v.customer_id, c.customer.id);
             assert_eq!(v.assignee_id, c.assignee.as_ref().map(|u| u.id.clone()));
             assert!(v.last_activity_at >= v.created_at, "{}", v.id);
-            let latest = c
-                .messages
-                .iter()
-                .map(|m| m.sent_at)
-                .max()
-                .unwrap_or(v.created_at);
+            let latest = c.messages.iter().map(|m| m.sent_at).max().unwrap_or(v.created_at);
             assert_eq!(v.last_activity_at, latest, "{}", v.id);
-            assert_eq!(
-                usize::try_from(v.messages_count).unwrap(),
-                c.messages.len(),
-                "{}",
-                v.id
-            );
+            assert_eq!(usize::try_from(v.messages_count).unwrap(), c.messages.len(), "{}", v.id);
             assert!((1..=5).contains(&c.messages.len()), "{}", v.id);
             assert!((0..=v.messages_count).contains(&v.unread_count), "{}", v.id);
             for m in &c.messages {
-                assert!(
-                    (v.created_at..=v.last_activity_at).contains(&m.sent_at),
-                    "{}",
-                    v.id
-                );
+                assert!((v.created_at..=v.last_activity_at).contains(&m.sent_at), "{}", v.id);
                 assert!(matches!(m.direction.as_deref(), Some(INBOUND | OUTBOUND)));
                 assert!(!m.body.contains('{'), "unfilled blank in {:?}", m.body);
             }
@@ -1607,16 +1362,9 @@ mod tests {
             for n in &c.notes {
                 assert_eq!(n.conversation_id, v.id);
                 assert!(n.created_at >= v.created_at);
-                assert!(
-                    !n.content.contains('{'),
-                    "unfilled blank in {:?}",
-                    n.content
-                );
+                assert!(!n.content.contains('{'), "unfilled blank in {:?}", n.content);
             }
-            assert!(c
-                .notes
-                .windows(2)
-                .all(|w| w[0].created_at <= w[1].created_at));
+            assert!(c.notes.windows(2).all(|w| w[0].created_at <= w[1].created_at));
         }
     }
 
@@ -1625,17 +1373,9 @@ mod tests {
         let start = PERIOD_END - (OLDEST_DAY + 1) * DAY;
         for c in demo_conversations().iter().skip(2) {
             let v = &c.conversation;
-            let latest = [
-                Some(v.last_activity_at),
-                v.resolved_at,
-                c.notes.last().map(|n| n.created_at),
-            ];
+            let latest = [Some(v.last_activity_at), v.resolved_at, c.notes.last().map(|n| n.created_at)];
             assert!(v.created_at >= start, "{}", v.id);
-            assert!(
-                latest.into_iter().flatten().all(|t| t < PERIOD_END),
-                "{}",
-                v.id
-            );
+            assert!(latest.into_iter().flatten().all(|t| t < PERIOD_END), "{}", v.id);
         }
     }
 
@@ -1645,10 +1385,7 @@ mod tests {
         let mut customers: HashMap<&str, &Customer> = HashMap::new();
         let mut users: HashMap<&str, &User> = HashMap::new();
         for c in &all {
-            assert_eq!(
-                **customers.entry(&c.customer.id).or_insert(&c.customer),
-                c.customer
-            );
+            assert_eq!(**customers.entry(&c.customer.id).or_insert(&c.customer), c.customer);
             if let Some(u) = &c.assignee {
                 assert_eq!(**users.entry(&u.id).or_insert(u), *u);
             }
@@ -1663,34 +1400,17 @@ mod tests {
     #[test]
     fn customers_look_real() {
         let all = demo_conversations();
-        let customers: BTreeMap<&str, &Customer> = all
-            .iter()
-            .map(|c| (c.customer.id.as_str(), &c.customer))
-            .collect();
-        for name in [
-            "José García",
-            "Zoë Müller",
-            "Søren Ødegaard",
-            "Łukasz Nowak",
-        ] {
+        let customers: BTreeMap<&str, &Customer> = all.iter().map(|c| (c.customer.id.as_str(), &c.customer)).collect();
+        for name in ["José García", "Zoë Müller", "Søren Ødegaard", "Łukasz Nowak"] {
             assert!(customers.values().any(|c| c.name == name), "{name}");
         }
-        let phones: Vec<&str> = customers
-            .values()
-            .filter_map(|c| c.phone.as_deref())
-            .collect();
+        let phones: Vec<&str> = customers.values().filter_map(|c| c.phone.as_deref()).collect();
         for phone in &phones {
             let digits = phone.strip_prefix("+1").expect("+1");
-            assert!(
-                digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit()),
-                "{phone}"
-            );
+            assert!(digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit()), "{phone}");
         }
         assert_eq!(phones.iter().collect::<HashSet<_>>().len(), phones.len());
-        let emails: Vec<&str> = customers
-            .values()
-            .filter_map(|c| c.email.as_deref())
-            .collect();
+        let emails: Vec<&str> = customers.values().filter_map(|c| c.email.as_deref()).collect();
         assert_eq!(emails.iter().collect::<HashSet<_>>().len(), emails.len());
         for c in customers.values() {
             assert!(c.phone.is_some() || c.email.is_some(), "{}", c.id);
@@ -1712,12 +1432,7 @@ mod tests {
                 Channel::Email => &["subject", "thread_id"],
                 Channel::LiveChat => &["session_id", "page_url"],
             };
-            assert_eq!(
-                keys(&c.conversation.metadata),
-                expected,
-                "{}",
-                c.conversation.id
-            );
+            assert_eq!(keys(&c.conversation.metadata), expected, "{}", c.conversation.id);
         }
     }
 
@@ -1726,27 +1441,10 @@ mod tests {
         let all = demo_conversations();
         let texts: Vec<String> = all
             .iter()
-            .flat_map(|c| {
-                c.messages
-                    .iter()
-                    .map(|m| m.body.clone())
-                    .chain(c.notes.iter().map(|n| n.content.clone()))
-            })
+            .flat_map(|c| c.messages.iter().map(|m| m.body.clone()).chain(c.notes.iter().map(|n| n.content.clone())))
             .collect();
-        for query in [
-            "heat",
-            "water",
-            "gate",
-            "4411",
-            "thermostat",
-            "breaker",
-            "warranty",
-            "frozen",
-        ] {
-            let hits = texts
-                .iter()
-                .filter(|t| words(&fold(t)).any(|w| w.starts_with(query)))
-                .count();
+        for query in ["heat", "water", "gate", "4411", "thermostat", "breaker", "warranty", "frozen"] {
+            let hits = texts.iter().filter(|t| words(&fold(t)).any(|w| w.starts_with(query))).count();
             assert!(hits >= 3, "{query}: {hits}");
         }
     }

@@ -37,10 +37,7 @@ pub mod code {
 
 impl AppError {
     pub fn bad_input(field: impl Into<String>, err: RuleError) -> Self {
-        Self::BadUserInput {
-            field: field.into(),
-            message: err.0,
-        }
+        Self::BadUserInput { field: field.into(), message: err.0 }
     }
 
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
@@ -95,14 +92,7 @@ impl From<DbErr> for AppError {
 
 fn is_unavailable(err: &sea_orm::sqlx::Error) -> bool {
     use sea_orm::sqlx::Error;
-    matches!(
-        err,
-        Error::Io(_)
-            | Error::PoolTimedOut
-            | Error::PoolClosed
-            | Error::Tls(_)
-            | Error::WorkerCrashed
-    )
+    matches!(err, Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::Tls(_) | Error::WorkerCrashed)
 }
 
 impl ErrorExtensions for AppError {
@@ -141,10 +131,7 @@ mod tests {
     fn bad_input_carries_code_and_field() {
         let err = AppError::bad_input("filter.dateFrom", RuleError::new("bad date"));
         assert_eq!(err.client_message(), "bad date");
-        assert_eq!(
-            extensions(&err),
-            serde_json::json!({"code": "BAD_USER_INPUT", "field": "filter.dateFrom"})
-        );
+        assert_eq!(extensions(&err), serde_json::json!({"code": "BAD_USER_INPUT", "field": "filter.dateFrom"}));
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 use crate::domain::{
-    parse_rfc3339, Channel, Conversation, ConversationStatus, Customer, ImportedConversation,
-    Message, Note, NoteContent, Priority, TagList, Timestamp, User, MAX_TAGS_PER_CONVERSATION,
+    parse_rfc3339, Channel, Conversation, ConversationStatus, Customer, ImportedConversation, Message, Note,
+    NoteContent, Priority, TagList, Timestamp, User, MAX_TAGS_PER_CONVERSATION,
 };
 
 /// What is wrong with a file, and where: `conversations[3].channel: unknown channel "fax"`.
@@ -34,9 +34,7 @@ pub fn parse_file(text: &str) -> Result<Vec<ImportedConversation>, ImportError> 
             let conversation = parse_conversation(&at, value)?;
             for (j, note) in conversation.notes.iter().enumerate() {
                 if !seen_notes.insert(note.id.clone()) {
-                    return Err(at
-                        .child(&format!("notes[{j}].id"))
-                        .error(format!("duplicate note id {:?}", note.id)));
+                    return Err(at.child(&format!("notes[{j}].id")).error(format!("duplicate note id {:?}", note.id)));
                 }
             }
             Ok(conversation)
@@ -47,16 +45,10 @@ pub fn parse_file(text: &str) -> Result<Vec<ImportedConversation>, ImportError> 
 fn conversation_list(root: &Value) -> Result<(&'static str, &Vec<Value>), ImportError> {
     let top = Place(String::from("$"));
     if let Some(list) = root.get("conversations") {
-        return Ok((
-            "conversations",
-            as_array(&Place("conversations".into()), list)?,
-        ));
+        return Ok(("conversations", as_array(&Place("conversations".into()), list)?));
     }
     if let Some(list) = root.get("data").and_then(|d| d.get("conversations")) {
-        return Ok((
-            "data.conversations",
-            as_array(&Place("data.conversations".into()), list)?,
-        ));
+        return Ok(("data.conversations", as_array(&Place("data.conversations".into()), list)?));
     }
     Err(top.error("expected an object with a \"conversations\" list, or a list response with \"data.conversations\""))
 }
@@ -70,23 +62,16 @@ impl Place {
     }
 
     fn error(&self, message: impl Into<String>) -> ImportError {
-        ImportError {
-            path: self.0.clone(),
-            message: message.into(),
-        }
+        ImportError { path: self.0.clone(), message: message.into() }
     }
 }
 
 fn as_array<'a>(at: &Place, value: &'a Value) -> Result<&'a Vec<Value>, ImportError> {
-    value
-        .as_array()
-        .ok_or_else(|| at.error(format!("expected a list, got {}", kind(value))))
+    value.as_array().ok_or_else(|| at.error(format!("expected a list, got {}", kind(value))))
 }
 
 fn as_object<'a>(at: &Place, value: &'a Value) -> Result<&'a Map<String, Value>, ImportError> {
-    value
-        .as_object()
-        .ok_or_else(|| at.error(format!("expected an object, got {}", kind(value))))
+    value.as_object().ok_or_else(|| at.error(format!("expected an object, got {}", kind(value))))
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -113,19 +98,12 @@ impl<'a> Fields<'a> {
     }
 
     fn required(&self, key: &str) -> Result<&'a Value, ImportError> {
-        self.get(key)
-            .ok_or_else(|| self.at.child(key).error("is required"))
+        self.get(key).ok_or_else(|| self.at.child(key).error("is required"))
     }
 
     fn string(&self, key: &str) -> Result<Option<&'a str>, ImportError> {
         self.get(key)
-            .map(|v| {
-                v.as_str().ok_or_else(|| {
-                    self.at
-                        .child(key)
-                        .error(format!("expected a string, got {}", kind(v)))
-                })
-            })
+            .map(|v| v.as_str().ok_or_else(|| self.at.child(key).error(format!("expected a string, got {}", kind(v)))))
             .transpose()
     }
 
@@ -152,9 +130,7 @@ impl<'a> Fields<'a> {
     }
 
     fn timestamp(&self, key: &str) -> Result<Option<Timestamp>, ImportError> {
-        self.string(key)?
-            .map(|raw| parse_rfc3339(raw).map_err(|e| self.at.child(key).error(e.0)))
-            .transpose()
+        self.string(key)?.map(|raw| parse_rfc3339(raw).map_err(|e| self.at.child(key).error(e.0))).transpose()
     }
 
     fn count(&self, key: &str) -> Result<Option<i32>, ImportError> {
@@ -162,11 +138,7 @@ impl<'a> Fields<'a> {
             .map(|v| {
                 v.as_u64()
                     .and_then(|n| i32::try_from(n).ok())
-                    .ok_or_else(|| {
-                        self.at
-                            .child(key)
-                            .error(format!("expected a whole number of 0 or more, got {v}"))
-                    })
+                    .ok_or_else(|| self.at.child(key).error(format!("expected a whole number of 0 or more, got {v}")))
             })
             .transpose()
     }
@@ -177,19 +149,12 @@ impl<'a> Fields<'a> {
         };
         let place = self.at.child(key);
         let items = as_array(&place, value)?;
-        Ok(items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (Place(format!("{}[{i}]", place.0)), v))
-            .collect())
+        Ok(items.iter().enumerate().map(|(i, v)| (Place(format!("{}[{i}]", place.0)), v)).collect())
     }
 }
 
 fn fields<'a>(at: &'a Place, value: &'a Value) -> Result<Fields<'a>, ImportError> {
-    Ok(Fields {
-        at,
-        map: as_object(at, value)?,
-    })
+    Ok(Fields { at, map: as_object(at, value)? })
 }
 
 fn parse_conversation(at: &Place, value: &Value) -> Result<ImportedConversation, ImportError> {
@@ -199,40 +164,23 @@ fn parse_conversation(at: &Place, value: &Value) -> Result<ImportedConversation,
     let status: ConversationStatus = f.parsed("status", str::parse)?;
     let priority: Priority = f.parsed("priority", str::parse)?;
     let customer = parse_customer(&at.child("customer"), f.required("customer")?)?;
-    let assignee = f
-        .get("assignee")
-        .map(|v| parse_user(&at.child("assignee"), v))
-        .transpose()?;
+    let assignee = f.get("assignee").map(|v| parse_user(&at.child("assignee"), v)).transpose()?;
     let tags = parse_tags(&f)?;
     let metadata = match f.get("metadata") {
         Some(v) => as_object(&at.child("metadata"), v)?.clone(),
         None => Map::new(),
     };
-    let created_at = f
-        .timestamp("created_at")?
-        .ok_or_else(|| at.child("created_at").error("is required"))?;
-    let messages = f
-        .list("messages")?
-        .iter()
-        .map(|(p, v)| parse_message(p, v))
-        .collect::<Result<Vec<_>, _>>()?;
-    let notes = f
-        .list("notes")?
-        .iter()
-        .map(|(p, v)| parse_note(p, v, &id))
-        .collect::<Result<Vec<_>, _>>()?;
+    let created_at = f.timestamp("created_at")?.ok_or_else(|| at.child("created_at").error("is required"))?;
+    let messages = f.list("messages")?.iter().map(|(p, v)| parse_message(p, v)).collect::<Result<Vec<_>, _>>()?;
+    let notes = f.list("notes")?.iter().map(|(p, v)| parse_note(p, v, &id)).collect::<Result<Vec<_>, _>>()?;
     let last_activity_at = match f.timestamp("last_activity_at")? {
         Some(ts) => ts,
-        None => messages
-            .iter()
-            .map(|m| m.sent_at)
-            .fold(created_at, i64::max),
+        None => messages.iter().map(|m| m.sent_at).fold(created_at, i64::max),
     };
     let (resolved_at, resolution_notes) = parse_resolution(&f, status, last_activity_at)?;
     let messages_count = match f.count("messages_count")? {
         Some(n) => n,
-        None => i32::try_from(messages.len())
-            .map_err(|_| at.child("messages").error("too many messages"))?,
+        None => i32::try_from(messages.len()).map_err(|_| at.child("messages").error("too many messages"))?,
     };
     let conversation = Conversation {
         id,
@@ -250,14 +198,7 @@ fn parse_conversation(at: &Place, value: &Value) -> Result<ImportedConversation,
         resolved_at,
         resolution_notes,
     };
-    Ok(ImportedConversation {
-        conversation,
-        customer,
-        assignee,
-        tags,
-        messages,
-        notes,
-    })
+    Ok(ImportedConversation { conversation, customer, assignee, tags, messages, notes })
 }
 
 /// `resolved_at` and `resolution_notes` belong to resolved conversations only; a resolved
@@ -272,10 +213,7 @@ fn parse_resolution(
     if status == ConversationStatus::Resolved {
         return Ok((Some(resolved_at.unwrap_or(last_activity_at)), notes));
     }
-    for (key, present) in [
-        ("resolved_at", resolved_at.is_some()),
-        ("resolution_notes", notes.is_some()),
-    ] {
+    for (key, present) in [("resolved_at", resolved_at.is_some()), ("resolution_notes", notes.is_some())] {
         if present {
             return Err(f.at.child(key).error(format!(
                 "must be null unless status is \"resolved\" (status is {status:?})",
@@ -291,17 +229,16 @@ fn parse_tags(f: &Fields<'_>) -> Result<Vec<String>, ImportError> {
     let raw = as_array(&at, f.required("tags")?)?;
     let mut strings = Vec::with_capacity(raw.len());
     for (i, v) in raw.iter().enumerate() {
-        let s = v.as_str().ok_or_else(|| {
-            Place(format!("{}[{i}]", at.0)).error(format!("expected a string, got {}", kind(v)))
-        })?;
+        let s = v
+            .as_str()
+            .ok_or_else(|| Place(format!("{}[{i}]", at.0)).error(format!("expected a string, got {}", kind(v))))?;
         strings.push(s);
     }
     let tags = TagList::parse(&strings, 0, usize::MAX).map_err(|e| at.error(e.0))?;
     if tags.len() > MAX_TAGS_PER_CONVERSATION {
-        return Err(at.error(format!(
-            "a conversation holds at most {MAX_TAGS_PER_CONVERSATION} tags, got {}",
-            tags.len()
-        )));
+        return Err(
+            at.error(format!("a conversation holds at most {MAX_TAGS_PER_CONVERSATION} tags, got {}", tags.len()))
+        );
     }
     Ok(tags.as_strings())
 }
@@ -335,18 +272,14 @@ fn parse_message(at: &Place, value: &Value) -> Result<Message, ImportError> {
     let direction = f.string("direction")?;
     if let Some(d) = direction {
         if d != "inbound" && d != "outbound" {
-            return Err(at
-                .child("direction")
-                .error(format!("unknown direction {d:?}")));
+            return Err(at.child("direction").error(format!("unknown direction {d:?}")));
         }
     }
     Ok(Message {
         id: f.string("id")?.map(str::to_owned),
         direction: direction.map(str::to_owned),
         body: f.required_string("body")?.to_owned(),
-        sent_at: f
-            .timestamp("sent_at")?
-            .ok_or_else(|| at.child("sent_at").error("is required"))?,
+        sent_at: f.timestamp("sent_at")?.ok_or_else(|| at.child("sent_at").error("is required"))?,
     })
 }
 
@@ -354,19 +287,16 @@ fn parse_note(at: &Place, value: &Value, conversation_id: &str) -> Result<Note, 
     let f = fields(at, value)?;
     let internal = match f.get("internal") {
         None => true,
-        Some(v) => v.as_bool().ok_or_else(|| {
-            at.child("internal")
-                .error(format!("expected a boolean, got {}", kind(v)))
-        })?,
+        Some(v) => {
+            v.as_bool().ok_or_else(|| at.child("internal").error(format!("expected a boolean, got {}", kind(v))))?
+        }
     };
     Ok(Note {
         id: f.id("id")?,
         conversation_id: conversation_id.to_owned(),
         content: f.parsed("content", NoteContent::parse)?.into_inner(),
         internal,
-        created_at: f
-            .timestamp("created_at")?
-            .ok_or_else(|| at.child("created_at").error("is required"))?,
+        created_at: f.timestamp("created_at")?.ok_or_else(|| at.child("created_at").error("is required"))?,
     })
 }
 
@@ -386,9 +316,7 @@ mod tests {
     }
 
     fn error_of(conversation: Value) -> String {
-        parse(&json!({"conversations": [minimal(), conversation]}))
-            .unwrap_err()
-            .to_string()
+        parse(&json!({"conversations": [minimal(), conversation]})).unwrap_err().to_string()
     }
 
     fn with(key: &str, value: Value) -> Value {
@@ -399,16 +327,8 @@ mod tests {
 
     #[test]
     fn accepts_both_shapes() {
-        assert_eq!(
-            parse(&json!({"conversations": [minimal()]})).unwrap().len(),
-            1
-        );
-        assert_eq!(
-            parse(&json!({"data": {"conversations": [minimal()]}, "pagination": {}}))
-                .unwrap()
-                .len(),
-            1
-        );
+        assert_eq!(parse(&json!({"conversations": [minimal()]})).unwrap().len(), 1);
+        assert_eq!(parse(&json!({"data": {"conversations": [minimal()]}, "pagination": {}})).unwrap().len(), 1);
         assert!(parse(&json!([minimal()])).is_err());
     }
 
@@ -423,53 +343,33 @@ mod tests {
         let parsed = parse(&json!({"conversations": [c]})).unwrap().remove(0);
         assert_eq!(parsed.conversation.messages_count, 2);
         assert_eq!(parsed.conversation.unread_count, 0);
-        assert_eq!(
-            crate::domain::format_timestamp(parsed.conversation.last_activity_at),
-            "2024-01-20T15:00:00Z"
-        );
+        assert_eq!(crate::domain::format_timestamp(parsed.conversation.last_activity_at), "2024-01-20T15:00:00Z");
         assert!(parsed.conversation.metadata.is_empty());
         assert_eq!(parsed.assignee, None);
     }
 
     #[test]
     fn names_the_first_bad_place() {
+        assert_eq!(error_of(with("channel", json!("fax"))), r#"conversations[1].channel: unknown channel "fax""#);
+        assert_eq!(error_of(with("created_at", json!(null))), "conversations[1].created_at: is required");
         assert_eq!(
-            error_of(with("channel", json!("fax"))),
-            r#"conversations[1].channel: unknown channel "fax""#
-        );
-        assert_eq!(
-            error_of(with("created_at", json!(null))),
-            "conversations[1].created_at: is required"
-        );
-        assert_eq!(
-            error_of(with("tags", json!(["ok", "bad tag"])))
-                .split(':')
-                .next()
-                .unwrap(),
+            error_of(with("tags", json!(["ok", "bad tag"]))).split(':').next().unwrap(),
             "conversations[1].tags"
         );
-        assert!(error_of(with("customer", json!({"id": "k"})))
-            .starts_with("conversations[1].customer.name"));
-        assert!(
-            error_of(with("messages", json!([{"body": "x", "sent_at": "nope"}])))
-                .starts_with("conversations[1].messages[0].sent_at")
-        );
+        assert!(error_of(with("customer", json!({"id": "k"}))).starts_with("conversations[1].customer.name"));
+        assert!(error_of(with("messages", json!([{"body": "x", "sent_at": "nope"}])))
+            .starts_with("conversations[1].messages[0].sent_at"));
         assert!(error_of(with("metadata", json!([1]))).starts_with("conversations[1].metadata"));
-        assert!(error_of(with("resolved_at", json!("2024-01-20T15:00:00Z")))
-            .starts_with("conversations[1].resolved_at"));
         assert!(
-            error_of(with("unread_count", json!(-1))).starts_with("conversations[1].unread_count")
+            error_of(with("resolved_at", json!("2024-01-20T15:00:00Z"))).starts_with("conversations[1].resolved_at")
         );
-        assert!(parse_file("{\"conversations\": [")
-            .unwrap_err()
-            .message
-            .starts_with("invalid JSON"));
+        assert!(error_of(with("unread_count", json!(-1))).starts_with("conversations[1].unread_count"));
+        assert!(parse_file("{\"conversations\": [").unwrap_err().message.starts_with("invalid JSON"));
     }
 
     #[test]
     fn refuses_duplicate_note_ids() {
-        let note =
-            json!([{"id": "n1", "content": "gate code", "created_at": "2024-01-20T15:00:00Z"}]);
+        let note = json!([{"id": "n1", "content": "gate code", "created_at": "2024-01-20T15:00:00Z"}]);
         let a = with("notes", note.clone());
         let mut b = with("notes", note);
         b["id"] = json!("c2");
@@ -481,9 +381,6 @@ mod tests {
     fn resolved_without_resolved_at_takes_last_activity() {
         let c = with("status", json!("resolved"));
         let parsed = parse(&json!({"conversations": [c]})).unwrap().remove(0);
-        assert_eq!(
-            parsed.conversation.resolved_at,
-            Some(parsed.conversation.last_activity_at)
-        );
+        assert_eq!(parsed.conversation.resolved_at, Some(parsed.conversation.last_activity_at));
     }
 }

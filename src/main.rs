@@ -19,13 +19,7 @@ async fn main() -> ExitCode {
 /// The error and its causes on one line, without the repeats some drivers' messages carry.
 fn one_line(err: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
-    for part in err.chain().flat_map(|cause| {
-        cause
-            .to_string()
-            .split(": ")
-            .map(str::to_owned)
-            .collect::<Vec<_>>()
-    }) {
+    for part in err.chain().flat_map(|cause| cause.to_string().split(": ").map(str::to_owned).collect::<Vec<_>>()) {
         if !parts.contains(&part) {
             parts.push(part);
         }

@@ -20,13 +20,9 @@ pub struct App {
 /// Connects to the database and applies pending migrations.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let url = redact_url(&config.database.url);
-    let store = Store::connect(&config.database)
-        .await
-        .with_context(|| format!("cannot reach the database at {url}"))?;
-    store
-        .migrate()
-        .await
-        .with_context(|| format!("cannot migrate the database at {url}"))?;
+    let store =
+        Store::connect(&config.database).await.with_context(|| format!("cannot reach the database at {url}"))?;
+    store.migrate().await.with_context(|| format!("cannot migrate the database at {url}"))?;
     Ok(store)
 }
 
@@ -38,25 +34,13 @@ impl App {
     }
 
     pub async fn with_store(config: &Config, store: Store) -> anyhow::Result<Self> {
-        let state = AppState {
-            store,
-            clock: config.clock.clone(),
-        };
+        let state = AppState { store, clock: config.clock.clone() };
         let schema = build_schema(state.clone());
-        let router = router(HttpState {
-            schema,
-            app: state.clone(),
-        });
-        let listener = TcpListener::bind(&config.bind)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.bind))?;
+        let router = router(HttpState { schema, app: state.clone() });
+        let listener =
+            TcpListener::bind(&config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
         let port = listener.local_addr()?.port();
-        Ok(Self {
-            listener,
-            router,
-            state,
-            port,
-        })
+        Ok(Self { listener, router, state, port })
     }
 
     pub fn port(&self) -> u16 {
@@ -69,10 +53,7 @@ impl App {
 
     /// Serves until SIGTERM or Ctrl-C; in-flight requests finish first.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .into_future()
-            .await
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).into_future().await
     }
 }
 

@@ -16,16 +16,11 @@ pub enum LogFormat {
 
 /// Installs the global subscriber; `RUST_LOG` overrides the default level `info`.
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let result = match format {
         LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
     };
     // A second init (tests build many apps in one process) keeps the first subscriber.
     drop(result);
@@ -41,8 +36,7 @@ impl RequestId {
     fn from_client(value: &HeaderValue) -> Option<Self> {
         let s = value.to_str().ok()?;
         let sane = (1..=128).contains(&s.len())
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
         sane.then(|| Self(s.to_owned()))
     }
 
@@ -54,13 +48,10 @@ impl RequestId {
 /// Gives every request an id (in its extensions and its tracing span) and echoes it in
 /// the `X-Request-Id` response header.
 pub async fn request_id(mut request: Request, next: Next) -> Response {
-    let id = request
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(RequestId::from_client)
-        .unwrap_or_else(RequestId::generate);
+    let id = request.headers().get(&REQUEST_ID).and_then(RequestId::from_client).unwrap_or_else(RequestId::generate);
     request.extensions_mut().insert(id.clone());
-    let span = tracing::info_span!("http", request_id = %id.0, method = %request.method(), path = %request.uri().path());
+    let span =
+        tracing::info_span!("http", request_id = %id.0, method = %request.method(), path = %request.uri().path());
     let mut response = tracing::Instrument::instrument(next.run(request), span).await;
     if let Ok(value) = HeaderValue::from_str(&id.0) {
         response.headers_mut().insert(REQUEST_ID.clone(), value);

@@ -196,13 +196,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index(
-                "api_keys_workspace",
-                ApiKeys::Table,
-                cols![ApiKeys::WorkspaceId],
-            ))
-            .await?;
+        manager.create_index(index("api_keys_workspace", ApiKeys::Table, cols![ApiKeys::WorkspaceId])).await?;
 
         manager
             .create_table(
@@ -229,10 +223,7 @@ impl MigrationTrait for Migration {
                     .col(text_null(Customers::Phone))
                     .col(text_null(Customers::Email))
                     .col(text_null(Customers::ServicetitanId))
-                    .primary_key(&mut primary_key(cols![
-                        Customers::WorkspaceId,
-                        Customers::Id
-                    ]))
+                    .primary_key(&mut primary_key(cols![Customers::WorkspaceId, Customers::Id]))
                     .to_owned(),
             )
             .await?;
@@ -265,37 +256,15 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                index("conversations_id", C::Table, cols![C::WorkspaceId, C::Id])
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(index("conversations_id", C::Table, cols![C::WorkspaceId, C::Id]).unique().to_owned())
             .await?;
         for (name, columns) in [
-            (
-                "conversations_last_activity",
-                cols![C::WorkspaceId, C::LastActivityAt, C::Id],
-            ),
-            (
-                "conversations_created",
-                cols![C::WorkspaceId, C::CreatedAt, C::Id],
-            ),
-            (
-                "conversations_priority",
-                cols![C::WorkspaceId, C::PriorityRank, C::LastActivityAt, C::Id],
-            ),
-            (
-                "conversations_status_activity",
-                cols![C::WorkspaceId, C::Status, C::LastActivityAt, C::Id],
-            ),
-            (
-                "conversations_customer",
-                cols![C::WorkspaceId, C::CustomerId],
-            ),
-            (
-                "conversations_assignee",
-                cols![C::WorkspaceId, C::AssigneeId],
-            ),
+            ("conversations_last_activity", cols![C::WorkspaceId, C::LastActivityAt, C::Id]),
+            ("conversations_created", cols![C::WorkspaceId, C::CreatedAt, C::Id]),
+            ("conversations_priority", cols![C::WorkspaceId, C::PriorityRank, C::LastActivityAt, C::Id]),
+            ("conversations_status_activity", cols![C::WorkspaceId, C::Status, C::LastActivityAt, C::Id]),
+            ("conversations_customer", cols![C::WorkspaceId, C::CustomerId]),
+            ("conversations_assignee", cols![C::WorkspaceId, C::AssigneeId]),
         ] {
             manager.create_index(index(name, C::Table, columns)).await?;
         }
@@ -341,21 +310,13 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index(
-                    "conversation_tags_unique",
-                    T::Table,
-                    cols![T::WorkspaceId, T::ConversationId, T::Tag],
-                )
-                .unique()
-                .to_owned(),
+                index("conversation_tags_unique", T::Table, cols![T::WorkspaceId, T::ConversationId, T::Tag])
+                    .unique()
+                    .to_owned(),
             )
             .await?;
         manager
-            .create_index(index(
-                "conversation_tags_by_tag",
-                T::Table,
-                cols![T::WorkspaceId, T::Tag, T::ConversationId],
-            ))
+            .create_index(index("conversation_tags_by_tag", T::Table, cols![T::WorkspaceId, T::Tag, T::ConversationId]))
             .await?;
 
         manager
@@ -398,13 +359,7 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index(
-                    "notes_unique_id",
-                    Notes::Table,
-                    cols![Notes::WorkspaceId, Notes::Id],
-                )
-                .unique()
-                .to_owned(),
+                index("notes_unique_id", Notes::Table, cols![Notes::WorkspaceId, Notes::Id]).unique().to_owned(),
             )
             .await?;
         manager
@@ -450,11 +405,7 @@ impl MigrationTrait for Migration {
                     .col(c.id(P::WorkspaceId))
                     .col(c.id(P::CustomerId))
                     .col(c.id(P::Suffix))
-                    .primary_key(&mut primary_key(cols![
-                        P::WorkspaceId,
-                        P::CustomerId,
-                        P::Suffix
-                    ]))
+                    .primary_key(&mut primary_key(cols![P::WorkspaceId, P::CustomerId, P::Suffix]))
                     .to_owned(),
             )
             .await?;
@@ -469,10 +420,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .get_connection()
-            .execute_unprepared("DROP TABLE IF EXISTS conversation_search")
-            .await?;
+        manager.get_connection().execute_unprepared("DROP TABLE IF EXISTS conversation_search").await?;
         for table in [
             CustomerPhoneSuffixes::Table.into_iden(),
             ActivityEvents::Table.into_iden(),
@@ -486,9 +434,7 @@ impl MigrationTrait for Migration {
             ApiKeys::Table.into_iden(),
             Workspaces::Table.into_iden(),
         ] {
-            manager
-                .drop_table(Table::drop().table(table).if_exists().to_owned())
-                .await?;
+            manager.drop_table(Table::drop().table(table).if_exists().to_owned()).await?;
         }
         Ok(())
     }

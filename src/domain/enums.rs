@@ -103,14 +103,6 @@ mod tests {
     fn priority_ranks_urgent_first() {
         let mut all = Priority::ALL.to_vec();
         all.sort_by_key(|p| std::cmp::Reverse(p.rank()));
-        assert_eq!(
-            all,
-            [
-                Priority::Urgent,
-                Priority::High,
-                Priority::Normal,
-                Priority::Low
-            ]
-        );
+        assert_eq!(all, [Priority::Urgent, Priority::High, Priority::Normal, Priority::Low]);
     }
 }

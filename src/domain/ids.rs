@@ -25,8 +25,7 @@ impl ApiKey {
     /// Accepts what a client sent if it has the shape of a key; the store decides if it is real.
     pub fn parse(raw: &str) -> Option<Self> {
         let hex_part = raw.strip_prefix(Self::PREFIX)?;
-        (hex_part.len() == 64 && hex_part.bytes().all(|b| b.is_ascii_hexdigit()))
-            .then(|| Self(raw.to_owned()))
+        (hex_part.len() == 64 && hex_part.bytes().all(|b| b.is_ascii_hexdigit())).then(|| Self(raw.to_owned()))
     }
 
     pub fn expose(&self) -> &str {

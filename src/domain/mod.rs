@@ -1,5 +1,6 @@
 //! Plain types and rules of the inbox: no I/O, everything unit-tested in place.
 
+mod cursor;
 mod enums;
 mod ids;
 mod note;
@@ -9,23 +10,18 @@ mod search;
 mod tag;
 mod time;
 
-pub use enums::{
-    ActivityKind, Channel, ConversationSort, ConversationStatus, Priority, StatusFilter, TagMatch,
-};
+pub use cursor::{Cursor, SortKey};
+pub use enums::{ActivityKind, Channel, ConversationSort, ConversationStatus, Priority, StatusFilter, TagMatch};
 pub use ids::{new_id, ApiKey, WorkspaceId};
 pub use note::NoteContent;
 pub use page::{Limit, Offset};
 pub use records::{
-    ActivityEvent, Conversation, ConversationFilter, Customer, ImportSummary, ImportedConversation,
-    Message, Note, PageRequest, User,
+    ActivityEvent, Conversation, ConversationFilter, Customer, ImportSummary, ImportedConversation, Message, Note,
+    PageRequest, User,
 };
-pub use search::{
-    fold, phone_suffixes, prefix_upper_bound, words, SearchQuery, MAX_SEARCH_CHARS, MAX_TERM_CHARS,
-};
+pub use search::{fold, phone_suffixes, prefix_upper_bound, words, SearchQuery, MAX_SEARCH_CHARS, MAX_TERM_CHARS};
 pub use tag::{TagList, TagName, MAX_TAGS_PER_CALL, MAX_TAGS_PER_CONVERSATION};
-pub use time::{
-    format_timestamp, parse_date_bound, parse_rfc3339, Bound, Clock, SystemClock, Timestamp,
-};
+pub use time::{format_timestamp, parse_date_bound, parse_rfc3339, Bound, Clock, SystemClock, Timestamp};
 
 /// A rule of the contract that an input broke; the resolver adds the argument path.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

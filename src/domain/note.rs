@@ -11,10 +11,9 @@ impl NoteContent {
         let trimmed = raw.trim();
         match trimmed.chars().count() {
             0 => Err(RuleError::new("content must not be empty")),
-            n if n > Self::MAX_CHARS => Err(RuleError(format!(
-                "content is {n} characters long; at most {} are allowed",
-                Self::MAX_CHARS
-            ))),
+            n if n > Self::MAX_CHARS => {
+                Err(RuleError(format!("content is {n} characters long; at most {} are allowed", Self::MAX_CHARS)))
+            }
             _ => Ok(Self(trimmed.to_owned())),
         }
     }
@@ -34,10 +33,7 @@ mod tests {
 
     #[test]
     fn trims_and_bounds() {
-        assert_eq!(
-            NoteContent::parse("  gate code 1234 \n").unwrap().as_str(),
-            "gate code 1234"
-        );
+        assert_eq!(NoteContent::parse("  gate code 1234 \n").unwrap().as_str(), "gate code 1234");
         assert!(NoteContent::parse("   ").is_err());
         assert!(NoteContent::parse(&"é".repeat(10_000)).is_ok());
         assert!(NoteContent::parse(&"a".repeat(10_001)).is_err());

@@ -10,10 +10,7 @@ impl Limit {
     pub fn parse(raw: i32) -> Result<Self, RuleError> {
         match u64::try_from(raw) {
             Ok(n) if (1..=100).contains(&n) => Ok(Self(n)),
-            _ => Err(RuleError(format!(
-                "limit must be between 1 and {}, got {raw}",
-                Self::MAX
-            ))),
+            _ => Err(RuleError(format!("limit must be between 1 and {}, got {raw}", Self::MAX))),
         }
     }
 
@@ -28,9 +25,7 @@ pub struct Offset(u64);
 
 impl Offset {
     pub fn parse(raw: i32) -> Result<Self, RuleError> {
-        u64::try_from(raw)
-            .map(Self)
-            .map_err(|_| RuleError(format!("offset must be 0 or more, got {raw}")))
+        u64::try_from(raw).map(Self).map_err(|_| RuleError(format!("offset must be 0 or more, got {raw}")))
     }
 
     pub fn get(self) -> u64 {

@@ -3,8 +3,8 @@
 use serde_json::{Map, Value};
 
 use super::{
-    ActivityKind, Channel, ConversationSort, ConversationStatus, Priority, SearchQuery,
-    StatusFilter, TagList, TagMatch, Timestamp,
+    ActivityKind, Channel, ConversationSort, ConversationStatus, Priority, SearchQuery, StatusFilter, TagList,
+    TagMatch, Timestamp,
 };
 
 #[derive(Debug, Clone, PartialEq)]
@@ -93,6 +93,8 @@ pub struct PageRequest {
     pub sort: ConversationSort,
     pub limit: u64,
     pub offset: u64,
+    /// Keyset paging: the page starts after this conversation.
+    pub after: Option<super::SortKey>,
 }
 
 /// One conversation of an import file, with everything it carries.

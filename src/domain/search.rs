@@ -20,22 +20,17 @@ pub const MAX_SEARCH_CHARS: usize = 200;
 /// expands it (ligatures such as `ﬃ`).
 pub const MAX_TERM_CHARS: usize = 200;
 
-static WORD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[\p{L}\p{Nd}]+").expect("the word pattern is valid"));
+static WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[\p{L}\p{Nd}]+").expect("the word pattern is valid"));
 
 /// Lower-cases, decomposes (NFKD) and strips combining marks.
 pub fn fold(text: &str) -> String {
-    text.to_lowercase()
-        .nfkd()
-        .filter(|c| !is_combining_mark(*c))
-        .collect()
+    text.to_lowercase().nfkd().filter(|c| !is_combining_mark(*c)).collect()
 }
 
 /// The words of already-folded text: maximal runs of letters and digits, cut to
 /// [`MAX_TERM_CHARS`].
 pub fn words(folded: &str) -> impl Iterator<Item = String> + '_ {
-    WORD.find_iter(folded)
-        .map(|m| truncate_chars(m.as_str(), MAX_TERM_CHARS).to_owned())
+    WORD.find_iter(folded).map(|m| truncate_chars(m.as_str(), MAX_TERM_CHARS).to_owned())
 }
 
 fn truncate_chars(s: &str, max: usize) -> &str {
@@ -82,10 +77,7 @@ impl SearchQuery {
         let mut words: Vec<String> = words(&fold(trimmed)).collect();
         words.sort();
         words.dedup();
-        Ok(Some(Self {
-            words,
-            phone_digits: phone_digits(trimmed),
-        }))
+        Ok(Some(Self { words, phone_digits: phone_digits(trimmed) }))
     }
 
     /// True when the word rule matches everything: a query with no words at all
@@ -96,12 +88,9 @@ impl SearchQuery {
 }
 
 fn phone_digits(query: &str) -> Option<String> {
-    let digits: String = query
-        .chars()
-        .filter(|c| !(c.is_whitespace() || matches!(c, '+' | '-' | '(' | ')' | '.')))
-        .collect();
-    (digits.len() >= MIN_PHONE_DIGITS && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then_some(digits)
+    let digits: String =
+        query.chars().filter(|c| !(c.is_whitespace() || matches!(c, '+' | '-' | '(' | ')' | '.'))).collect();
+    (digits.len() >= MIN_PHONE_DIGITS && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
 }
 
 /// The smallest string greater than every string that starts with `prefix`: the upper
@@ -143,15 +132,9 @@ mod tests {
 
     #[test]
     fn splits_emails_urls_and_hyphens() {
-        assert_eq!(
-            split("john.smith@example.com"),
-            ["john", "smith", "example", "com"]
-        );
+        assert_eq!(split("john.smith@example.com"), ["john", "smith", "example", "com"]);
         assert_eq!(split("water-heater"), ["water", "heater"]);
-        assert_eq!(
-            split("https://x.io/a_b?c=1"),
-            ["https", "x", "io", "a", "b", "c", "1"]
-        );
+        assert_eq!(split("https://x.io/a_b?c=1"), ["https", "x", "io", "a", "b", "c", "1"]);
         assert_eq!(split("unit 4B, 2nd floor"), ["unit", "4b", "2nd", "floor"]);
         assert_eq!(split("北京 heat"), ["北京", "heat"]);
     }
@@ -169,29 +152,14 @@ mod tests {
 
     #[test]
     fn recognises_each_phone_form() {
-        for form in [
-            "310-555-1234",
-            "(310) 555-1234",
-            "5551234",
-            "+1 310.555.1234",
-            "1234",
-        ] {
+        for form in ["310-555-1234", "(310) 555-1234", "5551234", "+1 310.555.1234", "1234"] {
             let q = SearchQuery::parse(form).unwrap().unwrap();
             let digits = q.phone_digits.unwrap();
             assert!("13105551234".contains(&digits), "{form}");
         }
-        assert_eq!(
-            SearchQuery::parse("123").unwrap().unwrap().phone_digits,
-            None
-        );
-        assert_eq!(
-            SearchQuery::parse("12a34").unwrap().unwrap().phone_digits,
-            None
-        );
-        assert_eq!(
-            SearchQuery::parse("12/34").unwrap().unwrap().phone_digits,
-            None
-        );
+        assert_eq!(SearchQuery::parse("123").unwrap().unwrap().phone_digits, None);
+        assert_eq!(SearchQuery::parse("12a34").unwrap().unwrap().phone_digits, None);
+        assert_eq!(SearchQuery::parse("12/34").unwrap().unwrap().phone_digits, None);
     }
 
     #[test]

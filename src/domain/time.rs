@@ -19,11 +19,7 @@ fn to_datetime(ts: Timestamp) -> DateTime<Utc> {
 pub fn parse_rfc3339(raw: &str) -> Result<Timestamp, RuleError> {
     DateTime::parse_from_rfc3339(raw.trim())
         .map(|dt| dt.with_timezone(&Utc).timestamp_micros())
-        .map_err(|_| {
-            RuleError(format!(
-                "{raw:?} is not an RFC 3339 date-time such as \"2024-01-20T14:30:00Z\""
-            ))
-        })
+        .map_err(|_| RuleError(format!("{raw:?} is not an RFC 3339 date-time such as \"2024-01-20T14:30:00Z\"")))
 }
 
 /// Which end of a date range a value bounds.
@@ -76,10 +72,7 @@ mod tests {
         let to = parse_date_bound("2024-01-20", Bound::To).unwrap();
         assert_eq!(format_timestamp(from), "2024-01-20T00:00:00Z");
         assert_eq!(format_timestamp(to), "2024-01-20T23:59:59.999999Z");
-        assert_eq!(
-            parse_date_bound("2024-01-20T12:00:00Z", Bound::To).unwrap(),
-            NOON
-        );
+        assert_eq!(parse_date_bound("2024-01-20T12:00:00Z", Bound::To).unwrap(), NOON);
         assert!(parse_date_bound("2024-02-30", Bound::From).is_err());
     }
 }

@@ -22,19 +22,12 @@ pub struct Loaders {
 
 impl Loaders {
     pub fn new(store: &Store, workspace: &WorkspaceId) -> Self {
-        fn loader<T: Send + Sync + 'static>(
-            store: &Store,
-            workspace: &WorkspaceId,
-        ) -> DataLoader<ById<T>>
+        fn loader<T: Send + Sync + 'static>(store: &Store, workspace: &WorkspaceId) -> DataLoader<ById<T>>
         where
             ById<T>: Loader<String>,
         {
             DataLoader::new(
-                ById {
-                    store: store.clone(),
-                    workspace: workspace.clone(),
-                    _value: std::marker::PhantomData,
-                },
+                ById { store: store.clone(), workspace: workspace.clone(), _value: std::marker::PhantomData },
                 tokio::spawn,
             )
         }
@@ -67,12 +60,7 @@ macro_rules! by_id_loader {
             type Error = Arc<AppError>;
 
             fn load(&self, keys: &[String]) -> impl Future<Output = LoadResult<$value>> + Send {
-                async move {
-                    self.store
-                        .$method(&self.workspace, keys)
-                        .await
-                        .map_err(Arc::new)
-                }
+                async move { self.store.$method(&self.workspace, keys).await.map_err(Arc::new) }
             }
         }
     };

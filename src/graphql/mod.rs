@@ -22,23 +22,15 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// The schema with the shared state; each request adds its [`RequestContext`] and [`Loaders`].
 pub fn build_schema(state: AppState) -> AppSchema {
-    Schema::build(
-        QueryRoot::default(),
-        MutationRoot::default(),
-        EmptySubscription,
-    )
-    .data(state)
-    .extension(ErrorCodes)
-    .finish()
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+        .data(state)
+        .extension(ErrorCodes)
+        .finish()
 }
 
 /// The SDL the server serves, with sorted fields: what `schema.graphql` holds.
 pub fn sdl() -> String {
-    Schema::build(
-        QueryRoot::default(),
-        MutationRoot::default(),
-        EmptySubscription,
-    )
-    .finish()
-    .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
 }

@@ -12,32 +12,23 @@ pub const WORKSPACE_HEADER: &str = "x-workspace-id";
 pub async fn authenticate(store: &Store, headers: &HeaderMap) -> Result<WorkspaceId, AppError> {
     let authorization = headers
         .get(header::AUTHORIZATION)
-        .ok_or(AppError::Unauthenticated(
-            "missing Authorization header: send `Authorization: Bearer <api key>`",
-        ))?;
+        .ok_or(AppError::Unauthenticated("missing Authorization header: send `Authorization: Bearer <api key>`"))?;
     let token = authorization
         .to_str()
         .ok()
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim())
-        .ok_or(AppError::Unauthenticated(
-            "malformed Authorization header: expected `Bearer <api key>`",
-        ))?;
+        .ok_or(AppError::Unauthenticated("malformed Authorization header: expected `Bearer <api key>`"))?;
     let key = ApiKey::parse(token).ok_or(AppError::Unauthenticated("invalid API key"))?;
-    let workspace = store
-        .authenticate(&key)
-        .await?
-        .ok_or(AppError::Unauthenticated("invalid or revoked API key"))?;
+    let workspace = store.authenticate(&key).await?.ok_or(AppError::Unauthenticated("invalid or revoked API key"))?;
     let asked = headers
         .get(WORKSPACE_HEADER)
         .ok_or(AppError::Forbidden("missing X-Workspace-ID header"))?
         .to_str()
         .map_err(|_| AppError::Forbidden("this API key does not give access to that workspace"))?;
     if asked.trim() != workspace.as_str() {
-        return Err(AppError::Forbidden(
-            "this API key does not give access to that workspace",
-        ));
+        return Err(AppError::Forbidden("this API key does not give access to that workspace"));
     }
     Ok(workspace)
 }

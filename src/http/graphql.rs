@@ -27,10 +27,7 @@ enum Format {
 
 impl Format {
     fn of(headers: &HeaderMap) -> Self {
-        let accept = headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
+        let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
         if accept.contains(GRAPHQL_RESPONSE) {
             Self::GraphqlResponse
         } else {
@@ -53,11 +50,7 @@ pub async fn post(
     body: Bytes,
 ) -> Response {
     let format = Format::of(&headers);
-    let respond = Responder {
-        state: &state,
-        request_id: &request_id,
-        format,
-    };
+    let respond = Responder { state: &state, request_id: &request_id, format };
     match serde_json::from_slice::<async_graphql::Request>(&body) {
         Ok(request) => respond.execute(&headers, request).await,
         Err(err) => respond.error(
@@ -75,27 +68,14 @@ pub async fn get(
     RawQuery(query): RawQuery,
 ) -> Response {
     let query = query.unwrap_or_default();
-    let wants_html = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/html"));
+    let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
     if wants_html && !query.contains("query=") {
         return graphiql::page().await.into_response();
     }
-    let respond = Responder {
-        state: &state,
-        request_id: &request_id,
-        format: Format::of(&headers),
-    };
+    let respond = Responder { state: &state, request_id: &request_id, format: Format::of(&headers) };
     let request = match request_from_query_string(&query) {
         Ok(request) => request,
-        Err(message) => {
-            return respond.error(
-                StatusCode::BAD_REQUEST,
-                code::GRAPHQL_PARSE_FAILED,
-                &message,
-            )
-        }
+        Err(message) => return respond.error(StatusCode::BAD_REQUEST, code::GRAPHQL_PARSE_FAILED, &message),
     };
     if is_mutation(&request) {
         return respond.error(
@@ -117,16 +97,14 @@ struct GetParams {
 }
 
 fn request_from_query_string(query: &str) -> Result<async_graphql::Request, String> {
-    let params: GetParams =
-        serde_urlencoded::from_str(query).map_err(|e| format!("bad query string: {e}"))?;
-    let mut request =
-        async_graphql::Request::new(params.query.ok_or("the `query` parameter is required")?);
+    let params: GetParams = serde_urlencoded::from_str(query).map_err(|e| format!("bad query string: {e}"))?;
+    let mut request = async_graphql::Request::new(params.query.ok_or("the `query` parameter is required")?);
     if let Some(name) = params.operation_name.filter(|n| !n.is_empty()) {
         request = request.operation_name(name);
     }
     if let Some(variables) = params.variables.filter(|v| !v.is_empty()) {
-        let json: serde_json::Value = serde_json::from_str(&variables)
-            .map_err(|e| format!("`variables` is not JSON: {e}"))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&variables).map_err(|e| format!("`variables` is not JSON: {e}"))?;
         request = request.variables(async_graphql::Variables::from_json(json));
     }
     Ok(request)
@@ -200,44 +178,26 @@ impl Responder<'_> {
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let error = err.extend();
-        let mut response = self.render(
-            status,
-            async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())]),
-        );
+        let mut response = self
+            .render(status, async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())]));
         if status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }
 
     fn error(&self, status: StatusCode, code: &str, message: &str) -> Response {
         let mut error = ServerError::new(message, None);
-        error
-            .extensions
-            .get_or_insert_with(Default::default)
-            .set("code", code);
+        error.extensions.get_or_insert_with(Default::default).set("code", code);
         self.render(status, async_graphql::Response::from_errors(vec![error]))
     }
 
     fn render(&self, status: StatusCode, mut response: async_graphql::Response) -> Response {
         let now = self.state.app.clock.now();
-        response.extensions.insert(
-            "requestId".into(),
-            async_graphql::Value::from(self.request_id.0.clone()),
-        );
-        response.extensions.insert(
-            "timestamp".into(),
-            async_graphql::Value::from(format_timestamp(now)),
-        );
+        response.extensions.insert("requestId".into(), async_graphql::Value::from(self.request_id.0.clone()));
+        response.extensions.insert("timestamp".into(), async_graphql::Value::from(format_timestamp(now)));
         match serde_json::to_vec(&response) {
-            Ok(body) => (
-                status,
-                [(header::CONTENT_TYPE, self.format.content_type())],
-                body,
-            )
-                .into_response(),
+            Ok(body) => (status, [(header::CONTENT_TYPE, self.format.content_type())], body).into_response(),
             Err(err) => {
                 tracing::error!(error = %err, "could not serialise a GraphQL response");
                 StatusCode::INTERNAL_SERVER_ERROR.into_response()

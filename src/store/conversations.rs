@@ -1,17 +1,15 @@
 //! Reading conversations: one filter, one condition, shared by the page and the count.
 
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseBackend, EntityTrait, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, DatabaseBackend, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use tracing::instrument;
 
 use super::entity::{conversation, conversation_tag};
 use super::{convert, counts, search_index, Store};
 use crate::domain::{
-    Conversation, ConversationFilter, ConversationSort, PageRequest, StatusFilter, TagMatch,
-    WorkspaceId,
+    Conversation, ConversationFilter, ConversationSort, PageRequest, SortKey, StatusFilter, TagMatch, WorkspaceId,
 };
 use crate::error::AppError;
 
@@ -26,16 +24,14 @@ impl Store {
         filter: &ConversationFilter,
         page: &PageRequest,
     ) -> Result<Vec<Conversation>, AppError> {
-        let mut query =
-            conversation::Entity::find().filter(condition(self.backend(), workspace, filter));
+        let mut query = conversation::Entity::find().filter(condition(self.backend(), workspace, filter));
+        if let Some(after) = &page.after {
+            query = query.filter(after_key(page.sort, after));
+        }
         for (column, order) in sort_columns(page.sort) {
             query = query.order_by(column, order);
         }
-        let rows = query
-            .limit(page.limit)
-            .offset(page.offset)
-            .all(self.db())
-            .await?;
+        let rows = query.limit(page.limit).offset(page.offset).all(self.db()).await?;
         rows.into_iter().map(convert::conversation).collect()
     }
 
@@ -60,17 +56,12 @@ impl Store {
         workspace: &WorkspaceId,
         filter: &ConversationFilter,
     ) -> Result<u64, AppError> {
-        let query =
-            conversation::Entity::find().filter(condition(self.backend(), workspace, filter));
+        let query = conversation::Entity::find().filter(condition(self.backend(), workspace, filter));
         Ok(query.count(self.db()).await?)
     }
 
     #[instrument(name = "db.conversations.get", skip_all, err)]
-    pub async fn get_conversation(
-        &self,
-        workspace: &WorkspaceId,
-        id: &str,
-    ) -> Result<Option<Conversation>, AppError> {
+    pub async fn get_conversation(&self, workspace: &WorkspaceId, id: &str) -> Result<Option<Conversation>, AppError> {
         let row = conversation::Entity::find()
             .filter(C::WorkspaceId.eq(workspace.as_str()))
             .filter(C::Id.eq(id))
@@ -88,20 +79,30 @@ fn sort_columns(sort: ConversationSort) -> Vec<(C, Order)> {
         ConversationSort::LastActivityAsc => vec![(C::LastActivityAt, Asc), (C::Id, Asc)],
         ConversationSort::CreatedDesc => vec![(C::CreatedAt, Desc), (C::Id, Desc)],
         ConversationSort::CreatedAsc => vec![(C::CreatedAt, Asc), (C::Id, Asc)],
-        ConversationSort::PriorityDesc => vec![
-            (C::PriorityRank, Desc),
-            (C::LastActivityAt, Desc),
-            (C::Id, Desc),
-        ],
+        ConversationSort::PriorityDesc => vec![(C::PriorityRank, Desc), (C::LastActivityAt, Desc), (C::Id, Desc)],
+    }
+}
+
+/// Rows strictly after `key` in `sort` order: one row-value comparison over the sort's
+/// columns, which the sort's index answers (keyset paging: no rows are skipped by count).
+fn after_key(sort: ConversationSort, key: &SortKey) -> SimpleExpr {
+    let columns = sort_columns(sort);
+    let mut values: Vec<SimpleExpr> = Vec::with_capacity(3);
+    if let Some(rank) = key.rank {
+        values.push(Expr::val(rank));
+    }
+    values.push(Expr::val(key.time));
+    values.push(Expr::val(key.id.as_str()));
+    let left = Expr::tuple(columns.iter().map(|(column, _)| Expr::col(*column)));
+    let right = Expr::tuple(values);
+    match columns[0].1 {
+        Order::Asc => left.gt(right),
+        _ => left.lt(right),
     }
 }
 
 /// The filter as one condition on `conversations`, tenancy first.
-fn condition(
-    backend: DatabaseBackend,
-    workspace: &WorkspaceId,
-    filter: &ConversationFilter,
-) -> Condition {
+fn condition(backend: DatabaseBackend, workspace: &WorkspaceId, filter: &ConversationFilter) -> Condition {
     let ws = workspace.as_str();
     let mut cond = Condition::all().add(C::WorkspaceId.eq(ws));
     if let StatusFilter::Only(status) = filter.status {
@@ -128,11 +129,7 @@ fn condition(
     if !filter.tags.is_empty() {
         cond = cond.add(tags_condition(ws, filter));
     }
-    if let Some(search) = filter
-        .search
-        .as_ref()
-        .and_then(|s| search_index::condition(backend, ws, s))
-    {
+    if let Some(search) = filter.search.as_ref().and_then(|s| search_index::condition(backend, ws, s)) {
         cond = cond.add(search);
     }
     cond
@@ -148,10 +145,12 @@ fn tags_condition(ws: &str, filter: &ConversationFilter) -> Condition {
             .to_owned()
     };
     match filter.tag_match {
-        TagMatch::Any => Condition::all()
-            .add(C::Id.in_subquery(tagged(filter.tags.iter().map(|t| t.as_str()).collect()))),
-        TagMatch::All => filter.tags.iter().fold(Condition::all(), |cond, tag| {
-            cond.add(C::Id.in_subquery(tagged(vec![tag.as_str()])))
-        }),
+        TagMatch::Any => {
+            Condition::all().add(C::Id.in_subquery(tagged(filter.tags.iter().map(|t| t.as_str()).collect())))
+        }
+        TagMatch::All => filter
+            .tags
+            .iter()
+            .fold(Condition::all(), |cond, tag| cond.add(C::Id.in_subquery(tagged(vec![tag.as_str()])))),
     }
 }

@@ -10,8 +10,7 @@ use crate::error::AppError;
 
 pub fn conversation(row: conversation::Model) -> Result<Conversation, AppError> {
     let corrupt = |what: &str| anyhow!("conversation {} has a bad {what}", row.id);
-    let metadata: Map<String, Value> =
-        serde_json::from_str(&row.metadata).map_err(|_| corrupt("metadata"))?;
+    let metadata: Map<String, Value> = serde_json::from_str(&row.metadata).map_err(|_| corrupt("metadata"))?;
     Ok(Conversation {
         channel: row.channel.parse().map_err(|_| corrupt("channel"))?,
         status: row.status.parse().map_err(|_| corrupt("status"))?,
@@ -31,21 +30,11 @@ pub fn conversation(row: conversation::Model) -> Result<Conversation, AppError> 
 }
 
 pub fn customer(row: customer::Model) -> Customer {
-    Customer {
-        id: row.id,
-        name: row.name,
-        phone: row.phone,
-        email: row.email,
-        servicetitan_id: row.servicetitan_id,
-    }
+    Customer { id: row.id, name: row.name, phone: row.phone, email: row.email, servicetitan_id: row.servicetitan_id }
 }
 
 pub fn user(row: user::Model) -> User {
-    User {
-        id: row.id,
-        name: row.name,
-        avatar_url: row.avatar_url,
-    }
+    User { id: row.id, name: row.name, avatar_url: row.avatar_url }
 }
 
 pub fn note(row: note::Model) -> Note {
@@ -59,19 +48,9 @@ pub fn note(row: note::Model) -> Note {
 }
 
 pub fn activity_event(row: activity_event::Model) -> Result<ActivityEvent, AppError> {
-    let kind = row
-        .kind
-        .parse()
-        .map_err(|_| anyhow!("event {} has a bad kind", row.id))?;
-    let details = serde_json::from_str(&row.details)
-        .with_context(|| format!("event {} has bad details", row.id))?;
-    Ok(ActivityEvent {
-        id: row.id,
-        conversation_id: row.conversation_id,
-        kind,
-        at: row.at,
-        details,
-    })
+    let kind = row.kind.parse().map_err(|_| anyhow!("event {} has a bad kind", row.id))?;
+    let details = serde_json::from_str(&row.details).with_context(|| format!("event {} has bad details", row.id))?;
+    Ok(ActivityEvent { id: row.id, conversation_id: row.conversation_id, kind, at: row.at, details })
 }
 
 impl From<anyhow::Error> for AppError {

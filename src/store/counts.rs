@@ -6,9 +6,7 @@
 use std::collections::BTreeMap;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::entity::{conversation, conversation_count};
 use crate::domain::{Conversation, ConversationFilter, StatusFilter, WorkspaceId};
@@ -31,10 +29,7 @@ impl Group {
             status: row.status.clone(),
             channel: row.channel.clone(),
             priority: row.priority.clone(),
-            assignee: row
-                .assignee_id
-                .clone()
-                .unwrap_or_else(|| conversation_count::UNASSIGNED.to_owned()),
+            assignee: row.assignee_id.clone().unwrap_or_else(|| conversation_count::UNASSIGNED.to_owned()),
         }
     }
 
@@ -43,10 +38,7 @@ impl Group {
             status: c.status.as_str().to_owned(),
             channel: c.channel.as_str().to_owned(),
             priority: c.priority.as_str().to_owned(),
-            assignee: c
-                .assignee_id
-                .clone()
-                .unwrap_or_else(|| conversation_count::UNASSIGNED.to_owned()),
+            assignee: c.assignee_id.clone().unwrap_or_else(|| conversation_count::UNASSIGNED.to_owned()),
         }
     }
 }
@@ -69,11 +61,7 @@ impl Deltas {
 
     /// Writes the changes; groups in key order, so concurrent writers lock the count
     /// rows in the same order and cannot deadlock.
-    pub async fn apply<C: ConnectionTrait>(
-        self,
-        db: &C,
-        workspace: &WorkspaceId,
-    ) -> Result<(), AppError> {
+    pub async fn apply<C: ConnectionTrait>(self, db: &C, workspace: &WorkspaceId) -> Result<(), AppError> {
         let rows: Vec<_> = self
             .0
             .into_iter()
@@ -88,19 +76,12 @@ impl Deltas {
             })
             .collect();
         for chunk in rows.chunks(super::INSERT_CHUNK) {
-            let add = Expr::col((conversation_count::Entity, N::N))
-                .add(Expr::col((Alias::new("excluded"), N::N)));
+            let add = Expr::col((conversation_count::Entity, N::N)).add(Expr::col((Alias::new("excluded"), N::N)));
             conversation_count::Entity::insert_many(chunk.to_vec())
                 .on_conflict(
-                    OnConflict::columns([
-                        N::WorkspaceId,
-                        N::Status,
-                        N::Channel,
-                        N::Priority,
-                        N::AssigneeId,
-                    ])
-                    .value(N::N, add)
-                    .to_owned(),
+                    OnConflict::columns([N::WorkspaceId, N::Status, N::Channel, N::Priority, N::AssigneeId])
+                        .value(N::N, add)
+                        .to_owned(),
                 )
                 .exec_without_returning(db)
                 .await?;

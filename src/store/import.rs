@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use tracing::instrument;
 
@@ -21,10 +21,7 @@ use crate::error::AppError;
 /// Options for the write transactions of this store: on SQLite, take the write lock at
 /// BEGIN, so that concurrent writers queue on the busy timeout instead of failing.
 pub fn write_transaction() -> TransactionOptions {
-    TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    }
+    TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() }
 }
 
 impl Store {
@@ -50,19 +47,11 @@ async fn write_batch(
 ) -> Result<ImportSummary, AppError> {
     // Later occurrences win, as if the file were imported in order; ids in sorted order,
     // so that concurrent imports lock rows in the same order.
-    let customers: BTreeMap<&str, &Customer> = batch
-        .iter()
-        .map(|c| (c.customer.id.as_str(), &c.customer))
-        .collect();
-    let users: BTreeMap<&str, &User> = batch
-        .iter()
-        .filter_map(|c| c.assignee.as_ref())
-        .map(|u| (u.id.as_str(), u))
-        .collect();
-    let conversations: BTreeMap<&str, &ImportedConversation> = batch
-        .iter()
-        .map(|c| (c.conversation.id.as_str(), c))
-        .collect();
+    let customers: BTreeMap<&str, &Customer> = batch.iter().map(|c| (c.customer.id.as_str(), &c.customer)).collect();
+    let users: BTreeMap<&str, &User> =
+        batch.iter().filter_map(|c| c.assignee.as_ref()).map(|u| (u.id.as_str(), u)).collect();
+    let conversations: BTreeMap<&str, &ImportedConversation> =
+        batch.iter().map(|c| (c.conversation.id.as_str(), c)).collect();
     let ids: Vec<&str> = conversations.keys().copied().collect();
 
     let before = lock_existing(txn, workspace, &ids).await?;
@@ -100,17 +89,10 @@ async fn write_batch(
 
     let mut deltas = Deltas::default();
     for c in &conversations {
-        deltas.moved(
-            before.get(c.conversation.id.as_str()).cloned(),
-            Group::of(&c.conversation),
-        );
+        deltas.moved(before.get(c.conversation.id.as_str()).cloned(), Group::of(&c.conversation));
     }
     deltas.apply(txn, workspace).await?;
-    Ok(ImportSummary {
-        conversations: conversations.len(),
-        customers: customer_list.len(),
-        users: users.len(),
-    })
+    Ok(ImportSummary { conversations: conversations.len(), customers: customer_list.len(), users: users.len() })
 }
 
 /// Locks the conversations that exist already (row locks on PostgreSQL) and returns
@@ -129,10 +111,7 @@ async fn lock_existing<C: ConnectionTrait>(
             .lock_exclusive()
             .all(db)
             .await?;
-        groups.extend(
-            rows.into_iter()
-                .map(|row| (row.id.clone(), Group::of_row(&row))),
-        );
+        groups.extend(rows.into_iter().map(|row| (row.id.clone(), Group::of_row(&row))));
     }
     Ok(groups)
 }
@@ -221,9 +200,7 @@ async fn upsert_users<'a, C: ConnectionTrait>(
     for chunk in rows.chunks(INSERT_CHUNK) {
         user::Entity::insert_many(chunk.to_vec())
             .on_conflict(
-                OnConflict::columns([U::WorkspaceId, U::Id])
-                    .update_columns([U::Name, U::AvatarUrl])
-                    .to_owned(),
+                OnConflict::columns([U::WorkspaceId, U::Id]).update_columns([U::Name, U::AvatarUrl]).to_owned(),
             )
             .exec_without_returning(db)
             .await?;
@@ -267,10 +244,7 @@ async fn upsert_conversations<C: ConnectionTrait>(
     conversations: &[&ImportedConversation],
 ) -> Result<(), AppError> {
     use conversation::Column as V;
-    let rows: Vec<_> = conversations
-        .iter()
-        .map(|i| active_conversation(workspace, &i.conversation))
-        .collect();
+    let rows: Vec<_> = conversations.iter().map(|i| active_conversation(workspace, &i.conversation)).collect();
     let updated = [
         V::Channel,
         V::Status,
@@ -289,11 +263,7 @@ async fn upsert_conversations<C: ConnectionTrait>(
     ];
     for chunk in rows.chunks(INSERT_CHUNK) {
         conversation::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::columns([V::WorkspaceId, V::Id])
-                    .update_columns(updated)
-                    .to_owned(),
-            )
+            .on_conflict(OnConflict::columns([V::WorkspaceId, V::Id]).update_columns(updated).to_owned())
             .exec_without_returning(db)
             .await?;
     }
@@ -301,10 +271,7 @@ async fn upsert_conversations<C: ConnectionTrait>(
 }
 
 /// A conversation as a row to insert (its `seq` comes from the database).
-pub fn active_conversation(
-    workspace: &WorkspaceId,
-    c: &crate::domain::Conversation,
-) -> conversation::ActiveModel {
+pub fn active_conversation(workspace: &WorkspaceId, c: &crate::domain::Conversation) -> conversation::ActiveModel {
     conversation::ActiveModel {
         seq: sea_orm::ActiveValue::NotSet,
         workspace_id: Set(workspace.as_str().to_owned()),
@@ -353,10 +320,7 @@ async fn replace_children<C: ConnectionTrait>(
             .exec(db)
             .await?;
     }
-    let note_ids: Vec<&str> = conversations
-        .iter()
-        .flat_map(|c| c.notes.iter().map(|n| n.id.as_str()))
-        .collect();
+    let note_ids: Vec<&str> = conversations.iter().flat_map(|c| c.notes.iter().map(|n| n.id.as_str())).collect();
     let mut lost_notes = BTreeSet::new();
     for chunk in note_ids.chunks(INSERT_CHUNK) {
         let moved: Vec<String> = note::Entity::find()
@@ -387,9 +351,7 @@ async fn replace_children<C: ConnectionTrait>(
         })
         .collect();
     for chunk in tags.chunks(INSERT_CHUNK) {
-        conversation_tag::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await?;
+        conversation_tag::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
     }
     let messages: Vec<_> = conversations
         .iter()
@@ -406,9 +368,7 @@ async fn replace_children<C: ConnectionTrait>(
         })
         .collect();
     for chunk in messages.chunks(INSERT_CHUNK) {
-        message::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await?;
+        message::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
     }
     let mut seen_notes = HashSet::new();
     let notes: Vec<_> = conversations
@@ -426,9 +386,7 @@ async fn replace_children<C: ConnectionTrait>(
         })
         .collect();
     for chunk in notes.chunks(INSERT_CHUNK) {
-        note::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await?;
+        note::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
     }
     Ok(lost_notes)
 }

@@ -12,8 +12,7 @@
 //! change in the same transaction.
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
 use serde_json::{json, Value};
 use tracing::instrument;
@@ -24,8 +23,8 @@ use super::import::write_transaction;
 use super::search_index::{append_words, words_of};
 use super::{convert, Store};
 use crate::domain::{
-    new_id, ActivityKind, Clock, Conversation, ConversationStatus, Note, NoteContent, RuleError,
-    TagList, Timestamp, WorkspaceId, MAX_TAGS_PER_CONVERSATION,
+    new_id, ActivityKind, Clock, Conversation, ConversationStatus, Note, NoteContent, RuleError, TagList, Timestamp,
+    WorkspaceId, MAX_TAGS_PER_CONVERSATION,
 };
 use crate::error::AppError;
 
@@ -38,19 +37,11 @@ pub struct StatusChange {
 
 impl StatusChange {
     /// `resolutionNotes` belong to RESOLVED only.
-    pub fn parse(
-        status: ConversationStatus,
-        resolution_notes: Option<String>,
-    ) -> Result<Self, RuleError> {
+    pub fn parse(status: ConversationStatus, resolution_notes: Option<String>) -> Result<Self, RuleError> {
         if resolution_notes.is_some() && status != ConversationStatus::Resolved {
-            return Err(RuleError::new(
-                "resolutionNotes may only be given with status RESOLVED",
-            ));
+            return Err(RuleError::new("resolutionNotes may only be given with status RESOLVED"));
         }
-        Ok(Self {
-            status,
-            resolution_notes,
-        })
+        Ok(Self { status, resolution_notes })
     }
 }
 
@@ -68,12 +59,7 @@ struct Locked {
 impl Store {
     /// Begins the write transaction and locks the conversation; `NOT_FOUND` when the
     /// workspace has no conversation with this id.
-    async fn lock(
-        &self,
-        workspace: &WorkspaceId,
-        id: &str,
-        clock: &dyn Clock,
-    ) -> Result<Locked, AppError> {
+    async fn lock(&self, workspace: &WorkspaceId, id: &str, clock: &dyn Clock) -> Result<Locked, AppError> {
         let txn = self.db().begin_with_options(write_transaction()).await?;
         let row = conversation::Entity::find()
             .filter(conversation::Column::WorkspaceId.eq(workspace.as_str()))
@@ -81,16 +67,8 @@ impl Store {
             .lock_exclusive()
             .one(&txn)
             .await?
-            .ok_or_else(|| {
-                AppError::NotFound(format!("no conversation {id:?} in this workspace"))
-            })?;
-        Ok(Locked {
-            txn,
-            group: Group::of_row(&row),
-            row,
-            workspace: workspace.clone(),
-            now: clock.now(),
-        })
+            .ok_or_else(|| AppError::NotFound(format!("no conversation {id:?} in this workspace")))?;
+        Ok(Locked { txn, group: Group::of_row(&row), row, workspace: workspace.clone(), now: clock.now() })
     }
 
     #[instrument(name = "db.conversations.assign", skip_all, err)]
@@ -104,26 +82,16 @@ impl Store {
         let mut locked = self.lock(workspace, id, clock).await?;
         if let Some(assignee) = assignee {
             let exists =
-                user::Entity::find_by_id((workspace.as_str().to_owned(), assignee.to_owned()))
-                    .one(&locked.txn)
-                    .await?;
+                user::Entity::find_by_id((workspace.as_str().to_owned(), assignee.to_owned())).one(&locked.txn).await?;
             if exists.is_none() {
-                return Err(AppError::NotFound(format!(
-                    "no user {assignee:?} in this workspace"
-                )));
+                return Err(AppError::NotFound(format!("no user {assignee:?} in this workspace")));
             }
         }
         if locked.row.assignee_id.as_deref() != assignee {
             locked.row.assignee_id = assignee.map(str::to_owned);
-            locked
-                .save_row(|a| a.assignee_id = Set(assignee.map(str::to_owned)))
-                .await?;
+            locked.save_row(|a| a.assignee_id = Set(assignee.map(str::to_owned))).await?;
             match assignee {
-                Some(user) => {
-                    locked
-                        .record(ActivityKind::Assigned, json!({"assigneeId": user}))
-                        .await?
-                }
+                Some(user) => locked.record(ActivityKind::Assigned, json!({"assigneeId": user})).await?,
                 None => locked.record(ActivityKind::Unassigned, json!({})).await?,
             }
         }
@@ -139,19 +107,13 @@ impl Store {
         clock: &dyn Clock,
     ) -> Result<Conversation, AppError> {
         let mut locked = self.lock(workspace, id, clock).await?;
-        let from: ConversationStatus = locked
-            .row
-            .status
-            .parse()
-            .map_err(|e: RuleError| AppError::internal(anyhow::anyhow!(e)))?;
+        let from: ConversationStatus =
+            locked.row.status.parse().map_err(|e: RuleError| AppError::internal(anyhow::anyhow!(e)))?;
         let to = change.status;
         let (resolved_at, notes) = match (from, to) {
-            (ConversationStatus::Resolved, ConversationStatus::Resolved) => (
-                locked.row.resolved_at,
-                change
-                    .resolution_notes
-                    .or_else(|| locked.row.resolution_notes.clone()),
-            ),
+            (ConversationStatus::Resolved, ConversationStatus::Resolved) => {
+                (locked.row.resolved_at, change.resolution_notes.or_else(|| locked.row.resolution_notes.clone()))
+            }
             (_, ConversationStatus::Resolved) => (Some(locked.now), change.resolution_notes),
             _ => (None, None),
         };
@@ -183,11 +145,7 @@ impl Store {
     ) -> Result<Conversation, AppError> {
         let locked = self.lock(workspace, id, clock).await?;
         let held = locked.tags().await?;
-        let added: Vec<String> = tags
-            .iter()
-            .map(|t| t.as_str().to_owned())
-            .filter(|t| !held.contains(t))
-            .collect();
+        let added: Vec<String> = tags.iter().map(|t| t.as_str().to_owned()).filter(|t| !held.contains(t)).collect();
         if held.len() + added.len() > MAX_TAGS_PER_CONVERSATION {
             return Err(AppError::bad_input(
                 "input.tags",
@@ -205,12 +163,8 @@ impl Store {
                 tag: Set(tag.clone()),
                 ..Default::default()
             });
-            conversation_tag::Entity::insert_many(rows)
-                .exec_without_returning(&locked.txn)
-                .await?;
-            locked
-                .record(ActivityKind::TagsAdded, json!({"tags": added}))
-                .await?;
+            conversation_tag::Entity::insert_many(rows).exec_without_returning(&locked.txn).await?;
+            locked.record(ActivityKind::TagsAdded, json!({"tags": added})).await?;
         }
         locked.commit().await
     }
@@ -225,11 +179,7 @@ impl Store {
     ) -> Result<Conversation, AppError> {
         let locked = self.lock(workspace, id, clock).await?;
         let held = locked.tags().await?;
-        let removed: Vec<String> = tags
-            .iter()
-            .map(|t| t.as_str().to_owned())
-            .filter(|t| held.contains(t))
-            .collect();
+        let removed: Vec<String> = tags.iter().map(|t| t.as_str().to_owned()).filter(|t| held.contains(t)).collect();
         if !removed.is_empty() {
             conversation_tag::Entity::delete_many()
                 .filter(conversation_tag::Column::WorkspaceId.eq(workspace.as_str()))
@@ -237,9 +187,7 @@ impl Store {
                 .filter(conversation_tag::Column::Tag.is_in(removed.clone()))
                 .exec(&locked.txn)
                 .await?;
-            locked
-                .record(ActivityKind::TagsRemoved, json!({"tags": removed}))
-                .await?;
+            locked.record(ActivityKind::TagsRemoved, json!({"tags": removed})).await?;
         }
         locked.commit().await
     }
@@ -273,15 +221,8 @@ impl Store {
         })
         .exec_without_returning(&locked.txn)
         .await?;
-        append_words(
-            &locked.txn,
-            locked.row.seq,
-            &words_of([note.content.as_str()]),
-        )
-        .await?;
-        locked
-            .record(ActivityKind::NoteAdded, json!({"noteId": note.id}))
-            .await?;
+        append_words(&locked.txn, locked.row.seq, &words_of([note.content.as_str()])).await?;
+        locked.record(ActivityKind::NoteAdded, json!({"noteId": note.id})).await?;
         Ok((note, locked.commit().await?))
     }
 }
@@ -297,14 +238,9 @@ impl Locked {
     }
 
     /// Writes the columns `set` marks on this conversation's row.
-    async fn save_row(
-        &self,
-        set: impl FnOnce(&mut conversation::ActiveModel),
-    ) -> Result<(), AppError> {
-        let mut active = conversation::ActiveModel {
-            seq: sea_orm::ActiveValue::Unchanged(self.row.seq),
-            ..Default::default()
-        };
+    async fn save_row(&self, set: impl FnOnce(&mut conversation::ActiveModel)) -> Result<(), AppError> {
+        let mut active =
+            conversation::ActiveModel { seq: sea_orm::ActiveValue::Unchanged(self.row.seq), ..Default::default() };
         set(&mut active);
         conversation::Entity::update(active).exec(&self.txn).await?;
         Ok(())

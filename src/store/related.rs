@@ -23,10 +23,7 @@ impl Store {
             .filter(customer::Column::Id.is_in(ids))
             .all(self.db())
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| (r.id.clone(), convert::customer(r)))
-            .collect())
+        Ok(rows.into_iter().map(|r| (r.id.clone(), convert::customer(r))).collect())
     }
 
     #[instrument(name = "db.users.by_ids", skip_all, err)]
@@ -40,10 +37,7 @@ impl Store {
             .filter(user::Column::Id.is_in(ids))
             .all(self.db())
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| (r.id.clone(), convert::user(r)))
-            .collect())
+        Ok(rows.into_iter().map(|r| (r.id.clone(), convert::user(r))).collect())
     }
 
     /// Each conversation's tags, in the order they were added.
@@ -82,10 +76,7 @@ impl Store {
             .await?;
         let mut notes: HashMap<String, Vec<Note>> = HashMap::new();
         for row in rows {
-            notes
-                .entry(row.conversation_id.clone())
-                .or_default()
-                .push(convert::note(row));
+            notes.entry(row.conversation_id.clone()).or_default().push(convert::note(row));
         }
         Ok(notes)
     }
@@ -106,10 +97,7 @@ impl Store {
         let mut events: HashMap<String, Vec<ActivityEvent>> = HashMap::new();
         for row in rows {
             let event = convert::activity_event(row)?;
-            events
-                .entry(event.conversation_id.clone())
-                .or_default()
-                .push(event);
+            events.entry(event.conversation_id.clone()).or_default().push(event);
         }
         Ok(events)
     }

@@ -9,30 +9,23 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter,
-    QueryOrder, Statement, Value,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, Statement,
+    Value,
 };
 
 use super::entity::{conversation, customer, customer_phone_suffix, message, note};
 use super::INSERT_CHUNK;
-use crate::domain::{
-    fold, phone_suffixes, prefix_upper_bound, words, Customer, SearchQuery, WorkspaceId,
-};
+use crate::domain::{fold, phone_suffixes, prefix_upper_bound, words, Customer, SearchQuery, WorkspaceId};
 use crate::error::AppError;
 
 /// The distinct words of some texts.
 pub fn words_of<'a>(texts: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
-    texts
-        .into_iter()
-        .flat_map(|text| words(&fold(text)).collect::<Vec<_>>())
-        .collect()
+    texts.into_iter().flat_map(|text| words(&fold(text)).collect::<Vec<_>>()).collect()
 }
 
 /// The texts of a customer that its conversations are found by.
 pub fn customer_texts(customer: &Customer) -> impl Iterator<Item = &str> {
-    [Some(customer.name.as_str()), customer.email.as_deref()]
-        .into_iter()
-        .flatten()
+    [Some(customer.name.as_str()), customer.email.as_deref()].into_iter().flatten()
 }
 
 /// Replaces the documents of these conversations (by `seq`).
@@ -67,11 +60,7 @@ pub async fn write_documents<C: ConnectionTrait>(
 }
 
 /// Adds words to one conversation's document.
-pub async fn append_words<C: ConnectionTrait>(
-    db: &C,
-    seq: i64,
-    words: &BTreeSet<String>,
-) -> Result<(), AppError> {
+pub async fn append_words<C: ConnectionTrait>(db: &C, seq: i64, words: &BTreeSet<String>) -> Result<(), AppError> {
     if words.is_empty() {
         return Ok(());
     }
@@ -82,22 +71,13 @@ pub async fn append_words<C: ConnectionTrait>(
         }
         _ => "UPDATE conversation_search SET doc = doc || ' ' || ? WHERE rowid = ?",
     };
-    db.execute_raw(statement(
-        backend,
-        sql,
-        vec![join(words).into(), seq.into()],
-    ))
-    .await?;
+    db.execute_raw(statement(backend, sql, vec![join(words).into(), seq.into()])).await?;
     Ok(())
 }
 
 /// Rebuilds the documents of these conversations from what the store holds (after a
 /// customer's name changed, or a note moved away).
-pub async fn reindex<C: ConnectionTrait>(
-    db: &C,
-    workspace: &WorkspaceId,
-    ids: &[String],
-) -> Result<(), AppError> {
+pub async fn reindex<C: ConnectionTrait>(db: &C, workspace: &WorkspaceId, ids: &[String]) -> Result<(), AppError> {
     let ws = workspace.as_str();
     for chunk in ids.chunks(INSERT_CHUNK) {
         let conversations = conversation::Entity::find()
@@ -105,10 +85,7 @@ pub async fn reindex<C: ConnectionTrait>(
             .filter(conversation::Column::Id.is_in(chunk))
             .all(db)
             .await?;
-        let customer_ids: BTreeSet<&str> = conversations
-            .iter()
-            .map(|c| c.customer_id.as_str())
-            .collect();
+        let customer_ids: BTreeSet<&str> = conversations.iter().map(|c| c.customer_id.as_str()).collect();
         let customers: BTreeMap<String, customer::Model> = customer::Entity::find()
             .filter(customer::Column::WorkspaceId.eq(ws))
             .filter(customer::Column::Id.is_in(customer_ids))
@@ -140,20 +117,9 @@ pub async fn reindex<C: ConnectionTrait>(
             .map(|c| {
                 let customer = customers.get(&c.customer_id);
                 let own = texts.get(&c.id).into_iter().flatten().map(String::as_str);
-                let customer_text = customer
-                    .into_iter()
-                    .flat_map(|k| [Some(k.name.as_str()), k.email.as_deref()])
-                    .flatten();
-                (
-                    c.seq,
-                    words_of(
-                        c.summary
-                            .as_deref()
-                            .into_iter()
-                            .chain(own)
-                            .chain(customer_text),
-                    ),
-                )
+                let customer_text =
+                    customer.into_iter().flat_map(|k| [Some(k.name.as_str()), k.email.as_deref()]).flatten();
+                (c.seq, words_of(c.summary.as_deref().into_iter().chain(own).chain(customer_text)))
             })
             .collect();
         write_documents(db, &documents).await?;
@@ -178,26 +144,17 @@ pub async fn write_phone_suffixes<C: ConnectionTrait>(
     let rows: Vec<_> = customers
         .iter()
         .flat_map(|c| {
-            let suffixes: BTreeSet<String> = c
-                .phone
-                .as_deref()
-                .map(phone_suffixes)
-                .unwrap_or_default()
-                .into_iter()
-                .collect();
-            suffixes
-                .into_iter()
-                .map(|suffix| customer_phone_suffix::ActiveModel {
-                    workspace_id: Set(workspace.as_str().to_owned()),
-                    customer_id: Set(c.id.clone()),
-                    suffix: Set(suffix),
-                })
+            let suffixes: BTreeSet<String> =
+                c.phone.as_deref().map(phone_suffixes).unwrap_or_default().into_iter().collect();
+            suffixes.into_iter().map(|suffix| customer_phone_suffix::ActiveModel {
+                workspace_id: Set(workspace.as_str().to_owned()),
+                customer_id: Set(c.id.clone()),
+                suffix: Set(suffix),
+            })
         })
         .collect();
     for chunk in rows.chunks(INSERT_CHUNK) {
-        customer_phone_suffix::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await?;
+        customer_phone_suffix::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
     }
     Ok(())
 }
@@ -234,28 +191,16 @@ pub fn condition(backend: DatabaseBackend, ws: &str, search: &SearchQuery) -> Op
 
 /// `'w1':* & 'w2':*`. Words hold only letters and digits, so they need no escaping.
 fn tsquery(words: &[String]) -> String {
-    words
-        .iter()
-        .map(|w| format!("'{w}':*"))
-        .collect::<Vec<_>>()
-        .join(" & ")
+    words.iter().map(|w| format!("'{w}':*")).collect::<Vec<_>>().join(" & ")
 }
 
 /// `"w1"* AND "w2"*`.
 fn fts5_query(words: &[String]) -> String {
-    words
-        .iter()
-        .map(|w| format!("\"{w}\"*"))
-        .collect::<Vec<_>>()
-        .join(" AND ")
+    words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" AND ")
 }
 
 fn join(words: &BTreeSet<String>) -> String {
-    words
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(" ")
+    words.iter().map(String::as_str).collect::<Vec<_>>().join(" ")
 }
 
 /// A raw statement with `?` placeholders, numbered for PostgreSQL.
@@ -292,11 +237,7 @@ mod tests {
 
     #[test]
     fn numbers_placeholders_for_postgres() {
-        let stmt = statement(
-            DatabaseBackend::Postgres,
-            "a = ? AND b = ?",
-            vec![1.into(), 2.into()],
-        );
+        let stmt = statement(DatabaseBackend::Postgres, "a = ? AND b = ?", vec![1.into(), 2.into()]);
         assert_eq!(stmt.sql, "a = $1 AND b = $2");
         let stmt = statement(DatabaseBackend::Sqlite, "a = ?", vec![1.into()]);
         assert_eq!(stmt.sql, "a = ?");
@@ -312,12 +253,7 @@ mod tests {
             servicetitan_id: Some("999".into()),
         };
         let words = words_of(customer_texts(&customer));
-        let expected: BTreeSet<String> = ["jose", "muller", "m", "example", "com"]
-            .map(String::from)
-            .into();
-        assert_eq!(
-            words, expected,
-            "the ServiceTitan id and phone are not words"
-        );
+        let expected: BTreeSet<String> = ["jose", "muller", "m", "example", "com"].map(String::from).into();
+        assert_eq!(words, expected, "the ServiceTitan id and phone are not words");
     }
 }

@@ -27,29 +27,17 @@ fn fixtures() -> Value {
     ])
 }
 
-async fn assign_as(
-    app: &TestApp,
-    (key, workspace): (&str, &str),
-    conversation_id: &str,
-    assignee: Value,
-) -> Answer {
+async fn assign_as(app: &TestApp, (key, workspace): (&str, &str), conversation_id: &str, assignee: Value) -> Answer {
     let query = format!(
         "mutation($input: AssignConversationInput!) {{
            assignConversation(input: $input) {{ conversation {{ {ALL_FIELDS} }} }} }}"
     );
     let input = json!({"conversationId": conversation_id, "assigneeId": assignee});
-    app.gql_as(key, workspace, &query, json!({"input": input}))
-        .await
+    app.gql_as(key, workspace, &query, json!({"input": input})).await
 }
 
 async fn assign(app: &TestApp, conversation_id: &str, assignee: Value) -> Answer {
-    assign_as(
-        app,
-        (&app.api_key, &app.workspace),
-        conversation_id,
-        assignee,
-    )
-    .await
+    assign_as(app, (&app.api_key, &app.workspace), conversation_id, assignee).await
 }
 
 async fn read_back_as(app: &TestApp, (key, workspace): (&str, &str), id: &str) -> Value {
@@ -65,11 +53,7 @@ async fn read_back(app: &TestApp, id: &str) -> Value {
 /// The conversation of a successful payload, checked against a fresh read-back.
 async fn payload_matching_read_back(app: &TestApp, answer: &Answer, id: &str) -> Value {
     let payload = answer.data()["assignConversation"]["conversation"].clone();
-    assert_eq!(
-        payload,
-        read_back(app, id).await,
-        "payload and read-back agree"
-    );
+    assert_eq!(payload, read_back(app, id).await, "payload and read-back agree");
     payload
 }
 
@@ -86,10 +70,7 @@ fn assert_between(at: &Value, before: DateTime<Utc>) {
     let at: DateTime<Utc> = at.as_str().expect("a date-time").parse().expect("RFC 3339");
     let after = Utc::now();
     let slack = chrono::Duration::seconds(1);
-    assert!(
-        before - slack <= at && at <= after + slack,
-        "{at} is not between {before} and {after}"
-    );
+    assert!(before - slack <= at && at <= after + slack, "{at} is not between {before} and {after}");
 }
 
 fn assert_refused(answer: &Answer, code: &str) {
@@ -110,10 +91,7 @@ async fn assigns_an_unassigned_conversation_to_a_user_of_the_workspace() {
         conversation["assignee"],
         json!({"id": "user_ana", "name": "Ana Ortiz", "avatarUrl": "https://avatars.example/ana.jpg"})
     );
-    assert_eq!(
-        kinds_and_details(&conversation),
-        json!([{"kind": "ASSIGNED", "details": {"assigneeId": "user_ana"}}])
-    );
+    assert_eq!(kinds_and_details(&conversation), json!([{"kind": "ASSIGNED", "details": {"assigneeId": "user_ana"}}]));
     assert_between(&conversation["activity"][0]["at"], before);
     assert_eq!(conversation["lastActivityAt"], LAST_ACTIVITY);
     assert_eq!(conversation["status"], "OPEN");
@@ -127,25 +105,11 @@ async fn reassigns_to_another_user() {
     let answer = assign(&app, "conv_2", json!("user_ben")).await;
 
     let conversation = payload_matching_read_back(&app, &answer, "conv_2").await;
-    assert_eq!(
-        conversation["assignee"],
-        json!({"id": "user_ben", "name": "Ben Okafor", "avatarUrl": null})
-    );
-    assert_eq!(
-        kinds_and_details(&conversation),
-        json!([{"kind": "ASSIGNED", "details": {"assigneeId": "user_ben"}}])
-    );
-    let ana = app
-        .gql(
-            "{ conversations(filter: {assigneeId: \"user_ana\"}) { pagination { total } } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        ana.data()["conversations"]["pagination"]["total"],
-        0,
-        "Ana no longer holds it"
-    );
+    assert_eq!(conversation["assignee"], json!({"id": "user_ben", "name": "Ben Okafor", "avatarUrl": null}));
+    assert_eq!(kinds_and_details(&conversation), json!([{"kind": "ASSIGNED", "details": {"assigneeId": "user_ben"}}]));
+    let ana =
+        app.gql("{ conversations(filter: {assigneeId: \"user_ana\"}) { pagination { total } } }", json!({})).await;
+    assert_eq!(ana.data()["conversations"]["pagination"]["total"], 0, "Ana no longer holds it");
 }
 
 #[tokio::test]
@@ -157,10 +121,7 @@ async fn null_unassigns() {
 
     let conversation = payload_matching_read_back(&app, &answer, "conv_2").await;
     assert_eq!(conversation["assignee"], Value::Null);
-    assert_eq!(
-        kinds_and_details(&conversation),
-        json!([{"kind": "UNASSIGNED", "details": {}}])
-    );
+    assert_eq!(kinds_and_details(&conversation), json!([{"kind": "UNASSIGNED", "details": {}}]));
 }
 
 #[tokio::test]
@@ -187,10 +148,7 @@ async fn assign_then_reassign_then_unassign_records_each_change_in_order() {
         .iter()
         .map(|e| e["at"].as_str().unwrap().parse().unwrap())
         .collect();
-    assert!(
-        times.windows(2).all(|w| w[0] <= w[1]),
-        "oldest first: {times:?}"
-    );
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "oldest first: {times:?}");
 }
 
 #[tokio::test]
@@ -205,10 +163,7 @@ async fn assigning_the_current_assignee_records_nothing() {
 
     assert_eq!(again.data()["assignConversation"]["conversation"], assigned);
     assert_eq!(read_back(&app, "conv_2").await, assigned);
-    assert_eq!(
-        nobody_again.data()["assignConversation"]["conversation"],
-        unassigned
-    );
+    assert_eq!(nobody_again.data()["assignConversation"]["conversation"], unassigned);
     assert_eq!(read_back(&app, "conv_1").await, unassigned);
     assert_eq!(assigned["activity"], json!([]));
     assert_eq!(unassigned["activity"], json!([]));
@@ -242,22 +197,13 @@ async fn a_customer_id_is_not_a_user() {
 async fn unknown_conversation_is_not_found() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
-    let before = [
-        read_back(&app, "conv_1").await,
-        read_back(&app, "conv_2").await,
-    ];
+    let before = [read_back(&app, "conv_1").await, read_back(&app, "conv_2").await];
 
     let answer = assign(&app, "conv_nope", json!("user_ana")).await;
 
     assert_refused(&answer, "NOT_FOUND");
     assert_eq!(read_back(&app, "conv_nope").await, Value::Null);
-    assert_eq!(
-        [
-            read_back(&app, "conv_1").await,
-            read_back(&app, "conv_2").await
-        ],
-        before
-    );
+    assert_eq!([read_back(&app, "conv_1").await, read_back(&app, "conv_2").await], before);
 }
 
 #[tokio::test]
@@ -272,10 +218,7 @@ async fn another_workspaces_conversation_is_not_found() {
     let answer = assign(&app, "conv_theirs", json!("user_ana")).await;
 
     assert_refused(&answer, "NOT_FOUND");
-    assert_eq!(
-        read_back_as(&app, (&key, &workspace), "conv_theirs").await,
-        before
-    );
+    assert_eq!(read_back_as(&app, (&key, &workspace), "conv_theirs").await, before);
 }
 
 #[tokio::test]
@@ -283,10 +226,7 @@ async fn another_workspaces_user_is_not_found() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
     let (workspace, key) = app.other_workspace().await;
-    let theirs = json!([conversation(
-        "conv_theirs",
-        json!({"assignee": {"id": "user_zed", "name": "Zed Other"}})
-    )]);
+    let theirs = json!([conversation("conv_theirs", json!({"assignee": {"id": "user_zed", "name": "Zed Other"}}))]);
     app.import_into(&workspace, &theirs).await;
     let before = read_back(&app, "conv_1").await;
 
@@ -308,14 +248,8 @@ async fn the_same_id_in_two_workspaces_is_assigned_independently() {
 
     assign(&app, "conv_1", json!("user_ben")).await.data();
 
-    assert_eq!(
-        read_back_as(&app, (&key, &workspace), "conv_1").await,
-        theirs
-    );
-    assert_eq!(
-        read_back(&app, "conv_1").await["assignee"]["id"],
-        "user_ben"
-    );
+    assert_eq!(read_back_as(&app, (&key, &workspace), "conv_1").await, theirs);
+    assert_eq!(read_back(&app, "conv_1").await["assignee"]["id"], "user_ben");
 }
 
 #[tokio::test]
@@ -324,22 +258,11 @@ async fn last_activity_never_changes() {
     app.import(&fixtures()).await;
     let order = app.ids("(sort: LAST_ACTIVITY_DESC)").await;
 
-    for assignee in [
-        json!("user_ana"),
-        json!("user_ben"),
-        Value::Null,
-        json!("user_ben"),
-    ] {
+    for assignee in [json!("user_ana"), json!("user_ben"), Value::Null, json!("user_ben")] {
         let answer = assign(&app, "conv_1", assignee).await;
-        assert_eq!(
-            answer.data()["assignConversation"]["conversation"]["lastActivityAt"],
-            LAST_ACTIVITY
-        );
+        assert_eq!(answer.data()["assignConversation"]["conversation"]["lastActivityAt"], LAST_ACTIVITY);
     }
 
-    assert_eq!(
-        read_back(&app, "conv_1").await["lastActivityAt"],
-        LAST_ACTIVITY
-    );
+    assert_eq!(read_back(&app, "conv_1").await["lastActivityAt"], LAST_ACTIVITY);
     assert_eq!(app.ids("(sort: LAST_ACTIVITY_DESC)").await, order);
 }

@@ -10,10 +10,7 @@ const TOTAL: &str = "{ conversations { pagination { total } } }";
 
 /// POSTs `TOTAL` with exactly these headers.
 async fn post_with(app: &TestApp, headers: &[(&str, String)]) -> Answer {
-    let mut request = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .json(&json!({ "query": TOTAL }));
+    let mut request = app.client.post(format!("{}/graphql", app.address)).json(&json!({ "query": TOTAL }));
     for (name, value) in headers {
         request = request.header(*name, value);
     }
@@ -23,11 +20,7 @@ async fn post_with(app: &TestApp, headers: &[(&str, String)]) -> Answer {
 fn assert_refused(answer: &Answer, status: StatusCode, code: &str, case: &str) {
     assert_eq!(answer.status, status, "{case}: {}", answer.body);
     assert_eq!(answer.code(), code, "{case}");
-    assert!(
-        answer.body["data"].is_null(),
-        "{case}: no data when refused, got {}",
-        answer.body
-    );
+    assert!(answer.body["data"].is_null(), "{case}: no data when refused, got {}", answer.body);
 }
 
 fn now() -> i64 {
@@ -66,14 +59,8 @@ async fn missing_malformed_and_unknown_keys_are_unauthenticated() {
 #[tokio::test]
 async fn a_valid_key_is_let_in() {
     let app = spawn_app().await;
-    let answer = post_with(
-        &app,
-        &[
-            ("Authorization", bearer(&app.api_key)),
-            ("X-Workspace-ID", app.workspace.clone()),
-        ],
-    )
-    .await;
+    let answer =
+        post_with(&app, &[("Authorization", bearer(&app.api_key)), ("X-Workspace-ID", app.workspace.clone())]).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.data()["conversations"]["pagination"]["total"], 0);
 }
@@ -82,35 +69,16 @@ async fn a_valid_key_is_let_in() {
 async fn a_revoked_key_is_refused_on_the_very_next_request() {
     let app = spawn_app().await;
     let workspace = WorkspaceId::new_unchecked(app.workspace.clone());
-    let second = app
-        .store
-        .create_api_key(&workspace, now())
-        .await
-        .expect("a second key");
+    let second = app.store.create_api_key(&workspace, now()).await.expect("a second key");
     assert_eq!(app.gql(TOTAL, json!({})).await.status, StatusCode::OK);
 
-    let revoked = app
-        .store
-        .revoke_api_key(&ApiKey::parse(&app.api_key).unwrap(), now())
-        .await
-        .expect("revoke");
+    let revoked = app.store.revoke_api_key(&ApiKey::parse(&app.api_key).unwrap(), now()).await.expect("revoke");
     assert!(revoked, "the key was live");
 
     let answer = app.gql(TOTAL, json!({})).await;
-    assert_refused(
-        &answer,
-        StatusCode::UNAUTHORIZED,
-        "UNAUTHENTICATED",
-        "revoked key",
-    );
-    let other_key = app
-        .gql_as(second.expose(), &app.workspace, TOTAL, json!({}))
-        .await;
-    assert_eq!(
-        other_key.data()["conversations"]["pagination"]["total"],
-        0,
-        "the workspace's other key still works"
-    );
+    assert_refused(&answer, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "revoked key");
+    let other_key = app.gql_as(second.expose(), &app.workspace, TOTAL, json!({})).await;
+    assert_eq!(other_key.data()["conversations"]["pagination"]["total"], 0, "the workspace's other key still works");
 }
 
 #[tokio::test]
@@ -121,16 +89,8 @@ async fn a_key_only_opens_its_own_workspace() {
         ("missing X-Workspace-ID", &app.api_key, None),
         ("empty X-Workspace-ID", &app.api_key, Some("")),
         ("another workspace", &app.api_key, Some(&other)),
-        (
-            "a workspace that does not exist",
-            &app.api_key,
-            Some("ws_nope"),
-        ),
-        (
-            "the other key on this workspace",
-            &other_key,
-            Some(&app.workspace),
-        ),
+        ("a workspace that does not exist", &app.api_key, Some("ws_nope")),
+        ("the other key on this workspace", &other_key, Some(&app.workspace)),
     ];
     for (case, key, workspace) in cases {
         let mut headers = vec![("Authorization", bearer(key))];
@@ -151,12 +111,7 @@ async fn an_unknown_key_is_unauthenticated_whatever_workspace_it_names() {
     let unknown = format!("igk_{}", "0f".repeat(32));
     for workspace in [app.workspace.as_str(), other.as_str(), "ws_nope"] {
         let answer = app.gql_as(&unknown, workspace, TOTAL, json!({})).await;
-        assert_refused(
-            &answer,
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHENTICATED",
-            workspace,
-        );
+        assert_refused(&answer, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", workspace);
     }
 }
 
@@ -170,10 +125,7 @@ fn shared_file() -> Value {
             "assignee": {"id": "user_shared", "name": "Ann Dispatcher"},
             "summary": "Furnace rattles at night", "tags": ["hvac"]})
         ),
-        conversation(
-            "conv_2",
-            json!({"summary": "Thermostat screen blank", "tags": ["hvac"]})
-        ),
+        conversation("conv_2", json!({"summary": "Thermostat screen blank", "tags": ["hvac"]})),
     ])
 }
 
@@ -209,11 +161,7 @@ async fn two_tenants_from_one_file() -> Tenants {
     app.import(&shared_file()).await;
     app.import_into(&other, &shared_file()).await;
     app.import_into(&other, &other_changes()).await;
-    Tenants {
-        app,
-        other,
-        other_key,
-    }
+    Tenants { app, other, other_key }
 }
 
 impl Tenants {
@@ -221,9 +169,7 @@ impl Tenants {
         if own {
             self.app.gql(query, variables).await
         } else {
-            self.app
-                .gql_as(&self.other_key, &self.other, query, variables)
-                .await
+            self.app.gql_as(&self.other_key, &self.other, query, variables).await
         }
     }
 
@@ -233,10 +179,7 @@ impl Tenants {
                        conversations { id } pagination { total } } }";
         let answer = self.gql_in(own, query, json!({ "filter": filter })).await;
         let list = &answer.data()["conversations"];
-        (
-            ids_of(&list["conversations"]),
-            list["pagination"]["total"].as_i64().unwrap(),
-        )
+        (ids_of(&list["conversations"]), list["pagination"]["total"].as_i64().unwrap())
     }
 }
 
@@ -276,29 +219,13 @@ async fn an_id_of_another_workspace_reads_as_null() {
     let query = "query($id: ID!) { conversation(id: $id) { id summary } }";
     let cases = [
         (true, "conv_only_other", Value::Null),
-        (
-            false,
-            "conv_only_other",
-            json!({"id": "conv_only_other", "summary": "Sewer line backup"}),
-        ),
-        (
-            true,
-            "conv_1",
-            json!({"id": "conv_1", "summary": "Furnace rattles at night"}),
-        ),
-        (
-            false,
-            "conv_1",
-            json!({"id": "conv_1", "summary": "Leaking faucet in kitchen"}),
-        ),
+        (false, "conv_only_other", json!({"id": "conv_only_other", "summary": "Sewer line backup"})),
+        (true, "conv_1", json!({"id": "conv_1", "summary": "Furnace rattles at night"})),
+        (false, "conv_1", json!({"id": "conv_1", "summary": "Leaking faucet in kitchen"})),
     ];
     for (own, id, expected) in cases {
         let answer = t.gql_in(own, query, json!({ "id": id })).await;
-        assert_eq!(
-            answer.data()["conversation"],
-            expected,
-            "{id} seen from own workspace: {own}"
-        );
+        assert_eq!(answer.data()["conversation"], expected, "{id} seen from own workspace: {own}");
     }
 }
 
@@ -307,18 +234,10 @@ async fn filters_and_search_never_reach_into_another_workspace() {
     let t = two_tenants_from_one_file().await;
     let cases = [
         (true, json!({"customerId": "cust_other"}), vec![]),
-        (
-            false,
-            json!({"customerId": "cust_other"}),
-            vec!["conv_only_other"],
-        ),
+        (false, json!({"customerId": "cust_other"}), vec!["conv_only_other"]),
         (true, json!({"customerId": "cust_shared"}), vec!["conv_1"]),
         (true, json!({"assigneeId": "user_other"}), vec![]),
-        (
-            false,
-            json!({"assigneeId": "user_other"}),
-            vec!["conv_only_other", "conv_1"],
-        ),
+        (false, json!({"assigneeId": "user_other"}), vec!["conv_only_other", "conv_1"]),
         (true, json!({"assigneeId": "user_shared"}), vec!["conv_1"]),
         (false, json!({"assigneeId": "user_shared"}), vec![]),
         (true, json!({"search": "faucet"}), vec![]),
@@ -326,11 +245,7 @@ async fn filters_and_search_never_reach_into_another_workspace() {
         (true, json!({"search": "stone"}), vec![]),
         (true, json!({"search": "bob fixit"}), vec![]),
         (true, json!({"search": "972-555-0199"}), vec![]),
-        (
-            false,
-            json!({"search": "972-555-0199"}),
-            vec!["conv_only_other"],
-        ),
+        (false, json!({"search": "972-555-0199"}), vec!["conv_only_other"]),
         (true, json!({"search": "furnace"}), vec!["conv_1"]),
         (true, json!({"search": "walker"}), vec!["conv_1"]),
         (false, json!({"search": "furnace"}), vec![]),
@@ -343,11 +258,7 @@ async fn filters_and_search_never_reach_into_another_workspace() {
     for (own, filter, expected) in cases {
         let (ids, total) = t.matching(own, filter.clone()).await;
         assert_eq!(ids, expected, "{filter} in own workspace: {own}");
-        assert_eq!(
-            total,
-            i64::try_from(expected.len()).unwrap(),
-            "{filter} total in own workspace: {own}"
-        );
+        assert_eq!(total, i64::try_from(expected.len()).unwrap(), "{filter} total in own workspace: {own}");
     }
 }
 
@@ -380,10 +291,7 @@ async fn mutations_on_another_workspaces_ids_are_not_found_and_change_nothing() 
             json!({}),
         )
         .await;
-    assert_eq!(
-        changed.data()["addConversationTags"]["conversation"]["tags"],
-        json!(["hvac", "mine"])
-    );
+    assert_eq!(changed.data()["addConversationTags"]["conversation"]["tags"], json!(["hvac", "mine"]));
 
     let read = "{ a: conversation(id: \"conv_only_other\") { tags notes { id } }
                   b: conversation(id: \"conv_1\") { tags }
@@ -394,12 +302,6 @@ async fn mutations_on_another_workspaces_ids_are_not_found_and_change_nothing() 
         &json!({"a": {"tags": ["plumbing"], "notes": []}, "b": {"tags": ["plumbing"]},
                 "c": {"assignee": null}})
     );
-    let own = t
-        .gql_in(
-            true,
-            "{ conversation(id: \"conv_2\") { assignee { id } } }",
-            json!({}),
-        )
-        .await;
+    let own = t.gql_in(true, "{ conversation(id: \"conv_2\") { assignee { id } } }", json!({})).await;
     assert_eq!(own.data()["conversation"], json!({"assignee": null}));
 }

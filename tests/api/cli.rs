@@ -61,11 +61,7 @@ pub(crate) async fn run(database_url: &str, args: &[&str], stdin: Option<&str>) 
     let mut command = command(database_url);
     command
         .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let stdin = stdin.map(str::to_owned);
@@ -89,8 +85,7 @@ pub(crate) async fn run(database_url: &str, args: &[&str], stdin: Option<&str>) 
 /// An import file on disk, removed when dropped.
 pub(crate) fn import_file(content: &Value) -> tempfile::NamedTempFile {
     let mut file = tempfile::NamedTempFile::new().expect("a temp file");
-    file.write_all(content.to_string().as_bytes())
-        .expect("write the file");
+    file.write_all(content.to_string().as_bytes()).expect("write the file");
     file
 }
 
@@ -100,18 +95,11 @@ fn path_of(file: &tempfile::NamedTempFile) -> &str {
 
 async fn total(app: &TestApp, key: &str, workspace: &str) -> i64 {
     let answer = app.gql_as(key, workspace, TOTAL, json!({})).await;
-    answer.data()["conversations"]["pagination"]["total"]
-        .as_i64()
-        .unwrap()
+    answer.data()["conversations"]["pagination"]["total"].as_i64().unwrap()
 }
 
 fn keys(value: &Value) -> Vec<&str> {
-    let mut keys: Vec<&str> = value
-        .as_object()
-        .expect("an object")
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let mut keys: Vec<&str> = value.as_object().expect("an object").keys().map(String::as_str).collect();
     keys.sort_unstable();
     keys
 }
@@ -119,13 +107,7 @@ fn keys(value: &Value) -> Vec<&str> {
 #[tokio::test]
 async fn workspace_create_prints_a_key_that_works_against_the_running_app() {
     let app = spawn_app().await;
-    let printed = run(
-        &app.database_url,
-        &["workspace", "create", "--name", "Acme Heating"],
-        None,
-    )
-    .await
-    .json_line();
+    let printed = run(&app.database_url, &["workspace", "create", "--name", "Acme Heating"], None).await.json_line();
     assert_eq!(keys(&printed), ["api_key", "workspace_id"]);
     let workspace = printed["workspace_id"].as_str().unwrap();
     let key = printed["api_key"].as_str().unwrap();
@@ -140,13 +122,7 @@ async fn workspace_create_prints_a_key_that_works_against_the_running_app() {
 #[tokio::test]
 async fn api_key_create_issues_a_working_key() {
     let app = spawn_app().await;
-    let printed = run(
-        &app.database_url,
-        &["api-key", "create", "--workspace", &app.workspace],
-        None,
-    )
-    .await
-    .json_line();
+    let printed = run(&app.database_url, &["api-key", "create", "--workspace", &app.workspace], None).await.json_line();
     assert_eq!(keys(&printed), ["api_key"]);
     let key = printed["api_key"].as_str().unwrap();
     assert_ne!(key, app.api_key);
@@ -156,13 +132,7 @@ async fn api_key_create_issues_a_working_key() {
 #[tokio::test]
 async fn api_key_revoke_shuts_the_key_out_of_the_running_app_at_once() {
     let app = spawn_app().await;
-    let created = run(
-        &app.database_url,
-        &["api-key", "create", "--workspace", &app.workspace],
-        None,
-    )
-    .await
-    .json_line();
+    let created = run(&app.database_url, &["api-key", "create", "--workspace", &app.workspace], None).await.json_line();
     let key = created["api_key"].as_str().unwrap();
     assert_eq!(total(&app, key, &app.workspace).await, 0);
 
@@ -172,34 +142,18 @@ async fn api_key_revoke_shuts_the_key_out_of_the_running_app_at_once() {
     let answer = app.gql_as(key, &app.workspace, TOTAL, json!({})).await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     assert_eq!(answer.code(), "UNAUTHENTICATED");
-    assert_eq!(
-        total(&app, &app.api_key, &app.workspace).await,
-        0,
-        "other keys keep working"
-    );
+    assert_eq!(total(&app, &app.api_key, &app.workspace).await, 0, "other keys keep working");
 }
 
 #[tokio::test]
 async fn import_prints_its_counts_and_the_app_serves_the_data() {
     let app = spawn_app().await;
     let file = import_file(&json!({ "conversations": contract_examples() }));
-    let printed = run(
-        &app.database_url,
-        &["import", "--workspace", &app.workspace, path_of(&file)],
-        None,
-    )
-    .await
-    .json_line();
-    assert_eq!(
-        printed,
-        json!({"conversations": 2, "customers": 2, "users": 1})
-    );
-    let answer = app
-        .gql(
-            "{ conversations { pagination { total } conversations { id customer { name } } } }",
-            json!({}),
-        )
-        .await;
+    let printed =
+        run(&app.database_url, &["import", "--workspace", &app.workspace, path_of(&file)], None).await.json_line();
+    assert_eq!(printed, json!({"conversations": 2, "customers": 2, "users": 1}));
+    let answer =
+        app.gql("{ conversations { pagination { total } conversations { id customer { name } } } }", json!({})).await;
     assert_eq!(
         answer.data()["conversations"],
         json!({"pagination": {"total": 2}, "conversations": [
@@ -215,23 +169,12 @@ async fn import_reads_stdin_when_the_file_is_a_dash() {
         "data": {"conversations": [conversation("conv_piped", json!({"summary": "Piped in"}))]},
         "pagination": {"total": 1, "limit": 20, "offset": 0, "has_more": false}
     });
-    let printed = run(
-        &app.database_url,
-        &["import", "--workspace", &app.workspace, "-"],
-        Some(&rest_response.to_string()),
-    )
-    .await
-    .json_line();
-    assert_eq!(
-        printed,
-        json!({"conversations": 1, "customers": 1, "users": 0})
-    );
-    let answer = app
-        .gql(
-            "{ conversation(id: \"conv_piped\") { summary } }",
-            json!({}),
-        )
-        .await;
+    let printed =
+        run(&app.database_url, &["import", "--workspace", &app.workspace, "-"], Some(&rest_response.to_string()))
+            .await
+            .json_line();
+    assert_eq!(printed, json!({"conversations": 1, "customers": 1, "users": 0}));
+    let answer = app.gql("{ conversation(id: \"conv_piped\") { summary } }", json!({})).await;
     assert_eq!(answer.data()["conversation"]["summary"], "Piped in");
 }
 
@@ -244,46 +187,23 @@ async fn refused_commands_exit_non_zero_with_one_line_and_write_nothing() {
         conversation("conv_fax", json!({"channel": "fax"})),
     ]}));
     let cases: [(&[&str], &str); 4] = [
-        (
-            &["import", "--workspace", "ws_nope", path_of(&valid)],
-            "ws_nope",
-        ),
-        (
-            &["import", "--workspace", &app.workspace, path_of(&invalid)],
-            "conversations[1].channel",
-        ),
-        (
-            &[
-                "import",
-                "--workspace",
-                &app.workspace,
-                "/nonexistent/inbox.json",
-            ],
-            "/nonexistent/inbox.json",
-        ),
+        (&["import", "--workspace", "ws_nope", path_of(&valid)], "ws_nope"),
+        (&["import", "--workspace", &app.workspace, path_of(&invalid)], "conversations[1].channel"),
+        (&["import", "--workspace", &app.workspace, "/nonexistent/inbox.json"], "/nonexistent/inbox.json"),
         (&["api-key", "create", "--workspace", "ws_nope"], "ws_nope"),
     ];
     for (args, problem) in cases {
-        run(&app.database_url, args, None)
-            .await
-            .assert_refused(problem);
+        run(&app.database_url, args, None).await.assert_refused(problem);
     }
     assert_eq!(total(&app, &app.api_key, &app.workspace).await, 0);
-    assert_eq!(
-        app.store.find_workspace("ws_nope").await.unwrap(),
-        None,
-        "no workspace was made up"
-    );
+    assert_eq!(app.store.find_workspace("ws_nope").await.unwrap(), None, "no workspace was made up");
 }
 
 #[tokio::test]
 async fn migrate_can_run_again_and_again() {
     let app = spawn_app().await;
     let dir = tempfile::tempdir().unwrap();
-    let fresh = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("fresh.db").display()
-    );
+    let fresh = format!("sqlite://{}?mode=rwc", dir.path().join("fresh.db").display());
     for database_url in [app.database_url.as_str(), fresh.as_str()] {
         for _ in 0..2 {
             let migrate = run(database_url, &["migrate"], None).await;
@@ -292,30 +212,19 @@ async fn migrate_can_run_again_and_again() {
         }
     }
     assert_eq!(total(&app, &app.api_key, &app.workspace).await, 0);
-    run(&fresh, &["workspace", "create", "--name", "Fresh"], None)
-        .await
-        .json_line();
+    run(&fresh, &["workspace", "create", "--name", "Fresh"], None).await.json_line();
 }
 
 #[tokio::test]
 async fn bad_arguments_exit_non_zero_with_the_usage() {
     let app = spawn_app().await;
-    let cases: [&[&str]; 5] = [
-        &["frobnicate"],
-        &[],
-        &["import", "inbox.json"],
-        &["workspace", "create"],
-        &["serve", "--port", "80"],
-    ];
+    let cases: [&[&str]; 5] =
+        [&["frobnicate"], &[], &["import", "inbox.json"], &["workspace", "create"], &["serve", "--port", "80"]];
     for args in cases {
         let refused = run(&app.database_url, args, None).await;
         assert_eq!(refused.status.code(), Some(2), "{args:?}: {refused:?}");
         assert_eq!(refused.stdout, "", "{args:?}");
-        assert!(
-            refused.stderr.contains("Usage:"),
-            "{args:?}: {}",
-            refused.stderr
-        );
+        assert!(refused.stderr.contains("Usage:"), "{args:?}: {}", refused.stderr);
     }
 }
 
@@ -354,11 +263,7 @@ fn free_port() -> u16 {
 async fn serve_demo(database_url: &str) -> (Server, u16, Value) {
     let port = free_port();
     let bind = format!("127.0.0.1:{port}");
-    let stderr = if std::env::var("TEST_LOG").is_ok() {
-        Stdio::inherit()
-    } else {
-        Stdio::null()
-    };
+    let stderr = if std::env::var("TEST_LOG").is_ok() { Stdio::inherit() } else { Stdio::null() };
     let mut server = Server {
         child: command(database_url)
             .args(["serve", "--demo", "--bind", &bind])
@@ -380,8 +285,7 @@ async fn serve_demo(database_url: &str) -> (Server, u16, Value) {
         .unwrap()
         .expect("serve --demo prints a line in time")
         .expect("stdout is readable");
-    let printed =
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line:?} is one JSON line: {e}"));
+    let printed = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line:?} is one JSON line: {e}"));
     (server, port, printed)
 }
 
@@ -409,10 +313,7 @@ async fn serve_demo_prints_its_workspace_and_a_key_and_serves_the_examples() {
     assert_eq!(printed["workspace_id"], "ws_demo");
     let key = printed["api_key"].as_str().unwrap();
     assert!(ApiKey::parse(key).is_some(), "{key}");
-    assert_eq!(
-        printed["graphiql_url"],
-        format!("http://127.0.0.1:{port}/#workspaceId=ws_demo&apiKey={key}")
-    );
+    assert_eq!(printed["graphiql_url"], format!("http://127.0.0.1:{port}/#workspaceId=ws_demo&apiKey={key}"));
 
     let data = get(&app, port, &printed, ABC123).await;
     assert_eq!(
@@ -446,16 +347,7 @@ async fn serve_demo_again_duplicates_nothing_and_prints_a_new_key() {
     assert_ne!(again["api_key"], printed["api_key"], "a new key");
     assert_eq!(get(&app, port, &again, TOTAL).await, before);
     assert_eq!(get(&app, port, &again, ABC123).await, abc_before);
-    assert_eq!(
-        get(&app, port, &printed, TOTAL).await,
-        before,
-        "the earlier key keeps working"
-    );
-    assert!(
-        before["conversations"]["pagination"]["total"]
-            .as_i64()
-            .unwrap()
-            >= 2
-    );
+    assert_eq!(get(&app, port, &printed, TOTAL).await, before, "the earlier key keeps working");
+    assert!(before["conversations"]["pagination"]["total"].as_i64().unwrap() >= 2);
     drop(second);
 }

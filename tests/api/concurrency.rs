@@ -113,47 +113,25 @@ async fn read_back(app: &TestApp, id: &str) -> Value {
 }
 
 fn strings(list: &Value) -> Vec<String> {
-    list.as_array()
-        .expect("a list")
-        .iter()
-        .map(|s| s.as_str().expect("a string").to_owned())
-        .collect()
+    list.as_array().expect("a list").iter().map(|s| s.as_str().expect("a string").to_owned()).collect()
 }
 
 fn events_of<'a>(conversation: &'a Value, kind: &str) -> Vec<&'a Value> {
-    conversation["activity"]
-        .as_array()
-        .expect("activity is a list")
-        .iter()
-        .filter(|e| e["kind"] == kind)
-        .collect()
+    conversation["activity"].as_array().expect("activity is a list").iter().filter(|e| e["kind"] == kind).collect()
 }
 
 fn instant(value: &Value) -> DateTime<Utc> {
-    value
-        .as_str()
-        .unwrap_or_else(|| panic!("a date-time, not {value}"))
-        .parse()
-        .expect("RFC 3339")
+    value.as_str().unwrap_or_else(|| panic!("a date-time, not {value}")).parse().expect("RFC 3339")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_clients_adding_ten_different_tags_leave_all_ten() {
     let app = spawn_app().await;
-    app.import(&json!([conversation(
-        "conv_1",
-        json!({"tags": ["existing"]})
-    )]))
-    .await;
+    app.import(&json!([conversation("conv_1", json!({"tags": ["existing"]}))])).await;
     let client = Client::of(&app);
     let tags: Vec<String> = (0..10).map(|i| format!("crew_{i}")).collect();
 
-    let answers = all_at_once(
-        tags.iter()
-            .map(|tag| client.add_tags("conv_1", &[tag.as_str()]))
-            .collect(),
-    )
-    .await;
+    let answers = all_at_once(tags.iter().map(|tag| client.add_tags("conv_1", &[tag.as_str()])).collect()).await;
 
     for (answer, tag) in answers.iter().zip(&tags) {
         let held = strings(&answer.data()["addConversationTags"]["conversation"]["tags"]);
@@ -163,10 +141,7 @@ async fn ten_clients_adding_ten_different_tags_leave_all_ten() {
     let held = strings(&conversation["tags"]);
     assert_eq!(held.len(), 11, "{held:?}");
     assert_eq!(held[0], "existing");
-    assert_eq!(
-        held[1..].iter().collect::<BTreeSet<_>>(),
-        tags.iter().collect::<BTreeSet<_>>()
-    );
+    assert_eq!(held[1..].iter().collect::<BTreeSet<_>>(), tags.iter().collect::<BTreeSet<_>>());
     let events = events_of(&conversation, "TAGS_ADDED");
     assert_eq!(events.len(), 10);
     assert_eq!(conversation["activity"].as_array().unwrap().len(), 10);
@@ -178,30 +153,17 @@ async fn ten_clients_adding_ten_different_tags_leave_all_ten() {
             tags
         })
         .collect();
-    assert_eq!(
-        added_in_event_order,
-        held[1..],
-        "tags and events agree on the order"
-    );
+    assert_eq!(added_in_event_order, held[1..], "tags and events agree on the order");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_notes_leave_twenty_notes_and_events() {
     let app = spawn_app().await;
-    app.import(&json!([conversation("conv_1", json!({}))]))
-        .await;
+    app.import(&json!([conversation("conv_1", json!({}))])).await;
     let client = Client::of(&app);
-    let contents: Vec<String> = (0..20)
-        .map(|i| format!("Callback number {i} from dispatcher"))
-        .collect();
+    let contents: Vec<String> = (0..20).map(|i| format!("Callback number {i} from dispatcher")).collect();
 
-    let answers = all_at_once(
-        contents
-            .iter()
-            .map(|content| client.add_note("conv_1", content))
-            .collect(),
-    )
-    .await;
+    let answers = all_at_once(contents.iter().map(|content| client.add_note("conv_1", content)).collect()).await;
 
     let mut payload_ids = HashSet::new();
     for (answer, content) in answers.iter().zip(&contents) {
@@ -213,58 +175,33 @@ async fn twenty_concurrent_notes_leave_twenty_notes_and_events() {
     let conversation = read_back(&app, "conv_1").await;
     let notes = conversation["notes"].as_array().unwrap();
     assert_eq!(notes.len(), 20);
-    let stored: BTreeSet<&str> = notes
-        .iter()
-        .map(|n| n["content"].as_str().unwrap())
-        .collect();
+    let stored: BTreeSet<&str> = notes.iter().map(|n| n["content"].as_str().unwrap()).collect();
     assert_eq!(stored, contents.iter().map(String::as_str).collect());
     let note_ids: Vec<&str> = notes.iter().map(|n| n["id"].as_str().unwrap()).collect();
     let events = events_of(&conversation, "NOTE_ADDED");
     assert_eq!(events.len(), 20);
     assert_eq!(conversation["activity"].as_array().unwrap().len(), 20);
-    let event_ids: Vec<&str> = events
-        .iter()
-        .map(|e| e["details"]["noteId"].as_str().unwrap())
-        .collect();
+    let event_ids: Vec<&str> = events.iter().map(|e| e["details"]["noteId"].as_str().unwrap()).collect();
     assert_eq!(event_ids, note_ids, "notes and events agree on the order");
-    assert_eq!(
-        note_ids
-            .iter()
-            .map(|id| (*id).to_owned())
-            .collect::<HashSet<_>>(),
-        payload_ids
-    );
-    assert_eq!(
-        app.ids("(filter: {search: \"callback dispatcher\"})").await,
-        ["conv_1"]
-    );
+    assert_eq!(note_ids.iter().map(|id| (*id).to_owned()).collect::<HashSet<_>>(), payload_ids);
+    assert_eq!(app.ids("(filter: {search: \"callback dispatcher\"})").await, ["conv_1"]);
 }
 
 /// Checks the row and the `STATUS_CHANGED` chain of a conversation that started OPEN.
 fn assert_consistent_status(conversation: &Value, started: DateTime<Utc>) {
     let status = conversation["status"].as_str().unwrap();
     let resolved = status == "RESOLVED";
-    assert_eq!(
-        !conversation["resolvedAt"].is_null(),
-        resolved,
-        "{conversation}"
-    );
+    assert_eq!(!conversation["resolvedAt"].is_null(), resolved, "{conversation}");
     if !resolved {
         assert!(conversation["resolutionNotes"].is_null(), "{conversation}");
     }
     let events = events_of(conversation, "STATUS_CHANGED");
-    assert_eq!(
-        events.len(),
-        conversation["activity"].as_array().unwrap().len()
-    );
+    assert_eq!(events.len(), conversation["activity"].as_array().unwrap().len());
     let mut current = "OPEN";
     let mut left_resolved_at = started;
     for event in &events {
         let (from, to) = (&event["details"]["from"], &event["details"]["to"]);
-        assert_eq!(
-            from, current,
-            "each event starts where the previous ended: {events:?}"
-        );
+        assert_eq!(from, current, "each event starts where the previous ended: {events:?}");
         assert!(from != to || to == "RESOLVED", "a real change: {event}");
         if from == "RESOLVED" && to != "RESOLVED" {
             left_resolved_at = instant(&event["at"]);
@@ -284,8 +221,7 @@ fn assert_consistent_status(conversation: &Value, started: DateTime<Utc>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_status_changes_leave_a_consistent_row_and_event_chain() {
     let app = spawn_app().await;
-    app.import(&json!([conversation("conv_1", json!({}))]))
-        .await;
+    app.import(&json!([conversation("conv_1", json!({}))])).await;
     let client = Client::of(&app);
     let started = Utc::now();
 
@@ -319,18 +255,11 @@ async fn racing_status_changes_leave_a_consistent_row_and_event_chain() {
 async fn the_fifty_tag_limit_holds_under_concurrency() {
     let app = spawn_app().await;
     let held: Vec<String> = (0..45).map(|i| format!("held_{i:02}")).collect();
-    app.import(&json!([conversation("conv_1", json!({"tags": held}))]))
-        .await;
+    app.import(&json!([conversation("conv_1", json!({"tags": held}))])).await;
     let client = Client::of(&app);
     let extra: Vec<String> = (0..10).map(|i| format!("extra_{i}")).collect();
 
-    let answers = all_at_once(
-        extra
-            .iter()
-            .map(|tag| client.add_tags("conv_1", &[tag.as_str()]))
-            .collect(),
-    )
-    .await;
+    let answers = all_at_once(extra.iter().map(|tag| client.add_tags("conv_1", &[tag.as_str()])).collect()).await;
 
     let mut accepted = BTreeSet::new();
     for (answer, tag) in answers.iter().zip(&extra) {
@@ -346,17 +275,11 @@ async fn the_fifty_tag_limit_holds_under_concurrency() {
     let tags = strings(&conversation["tags"]);
     assert_eq!(tags.len(), 50);
     assert_eq!(tags[..45], held);
-    assert_eq!(
-        tags[45..].iter().cloned().collect::<BTreeSet<_>>(),
-        accepted
-    );
+    assert_eq!(tags[45..].iter().cloned().collect::<BTreeSet<_>>(), accepted);
     let events = events_of(&conversation, "TAGS_ADDED");
     assert_eq!(events.len(), 5);
     assert_eq!(conversation["activity"].as_array().unwrap().len(), 5);
-    let in_events: Vec<String> = events
-        .iter()
-        .flat_map(|e| strings(&e["details"]["tags"]))
-        .collect();
+    let in_events: Vec<String> = events.iter().flat_map(|e| strings(&e["details"]["tags"])).collect();
     assert_eq!(in_events, tags[45..]);
 }
 
@@ -365,10 +288,7 @@ async fn different_actions_at_once_all_land() {
     let app = spawn_app().await;
     app.import(&json!([
         conversation("conv_1", json!({"tags": ["old"]})),
-        conversation(
-            "conv_2",
-            json!({"assignee": {"id": "user_ana", "name": "Ana Ortiz"}})
-        ),
+        conversation("conv_2", json!({"assignee": {"id": "user_ana", "name": "Ana Ortiz"}})),
     ]))
     .await;
     let client = Client::of(&app);
@@ -389,33 +309,19 @@ async fn different_actions_at_once_all_land() {
     assert_eq!(conversation["assignee"]["id"], "user_ana");
     assert_eq!(conversation["status"], "PENDING");
     assert_eq!(
-        strings(&conversation["tags"])
-            .into_iter()
-            .collect::<BTreeSet<_>>(),
-        ["north".to_owned(), "south".to_owned()]
-            .into_iter()
-            .collect()
+        strings(&conversation["tags"]).into_iter().collect::<BTreeSet<_>>(),
+        ["north".to_owned(), "south".to_owned()].into_iter().collect()
     );
     assert_eq!(conversation["notes"].as_array().unwrap().len(), 2);
-    let kinds: BTreeSet<String> = conversation["activity"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap().to_owned())
-        .collect();
+    let kinds: BTreeSet<String> =
+        conversation["activity"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_owned()).collect();
     assert_eq!(conversation["activity"].as_array().unwrap().len(), 7);
     assert_eq!(
         kinds,
-        [
-            "ASSIGNED",
-            "STATUS_CHANGED",
-            "TAGS_ADDED",
-            "TAGS_REMOVED",
-            "NOTE_ADDED"
-        ]
-        .map(str::to_owned)
-        .into_iter()
-        .collect()
+        ["ASSIGNED", "STATUS_CHANGED", "TAGS_ADDED", "TAGS_REMOVED", "NOTE_ADDED"]
+            .map(str::to_owned)
+            .into_iter()
+            .collect()
     );
     assert_eq!(conversation["lastActivityAt"], "2024-01-10T11:00:00Z");
 }

@@ -27,16 +27,8 @@ async fn example_conversations_read_back_unchanged() {
             "notes": [], "activity": []
         })
     );
-    let keys: Vec<&String> = abc.data()["conversation"]["metadata"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .collect();
-    assert_eq!(
-        keys,
-        ["call_duration", "recording_url", "transcript_available"],
-        "metadata keys keep their order"
-    );
+    let keys: Vec<&String> = abc.data()["conversation"]["metadata"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["call_duration", "recording_url", "transcript_available"], "metadata keys keep their order");
 
     let def = app.gql(&query, json!({"id": "conv_def456"})).await;
     assert_eq!(
@@ -58,9 +50,7 @@ async fn example_conversations_read_back_unchanged() {
 async fn unknown_id_is_null() {
     let app = spawn_app().await;
     app.import(&contract_examples()).await;
-    let answer = app
-        .gql("{ conversation(id: \"conv_nope\") { id } }", json!({}))
-        .await;
+    let answer = app.gql("{ conversation(id: \"conv_nope\") { id } }", json!({})).await;
     assert_eq!(answer.data()["conversation"], serde_json::Value::Null);
 }
 
@@ -75,13 +65,7 @@ async fn demo_data_holds_both_examples_with_contract_values() {
                    conversation(id: \"conv_abc123\") { customer { name } assignee { name } tags summary } }";
     let answer = app.gql(query, json!({})).await;
     let data = answer.data();
-    assert!(
-        data["conversations"]["pagination"]["total"]
-            .as_i64()
-            .unwrap()
-            >= 300,
-        "several hundred conversations"
-    );
+    assert!(data["conversations"]["pagination"]["total"].as_i64().unwrap() >= 300, "several hundred conversations");
     assert_eq!(
         data["conversation"],
         json!({"customer": {"name": "John Smith"}, "assignee": {"name": "Sarah Johnson"},

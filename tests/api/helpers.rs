@@ -30,11 +30,7 @@ pub struct Answer {
 
 impl Answer {
     pub fn data(&self) -> &Value {
-        assert!(
-            self.body.get("errors").is_none(),
-            "unexpected errors: {}",
-            self.body
-        );
+        assert!(self.body.get("errors").is_none(), "unexpected errors: {}", self.body);
         &self.body["data"]
     }
 
@@ -63,22 +59,12 @@ async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
                 "it_{}_{}_{}",
                 std::process::id(),
                 NEXT_DB.fetch_add(1, Ordering::Relaxed),
-                inbox_gateway::domain::new_id("db")
-                    .trim_start_matches("db_")
-                    .get(..8)
-                    .unwrap_or("x")
+                inbox_gateway::domain::new_id("db").trim_start_matches("db_").get(..8).unwrap_or("x")
             );
-            let admin = Database::connect(&admin_url)
-                .await
-                .expect("TEST_DATABASE_URL must be reachable");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                .await
-                .expect("create test database");
+            let admin = Database::connect(&admin_url).await.expect("TEST_DATABASE_URL must be reachable");
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
             admin.close().await.ok();
-            let (base, _) = admin_url
-                .rsplit_once('/')
-                .expect("TEST_DATABASE_URL ends with /DBNAME");
+            let (base, _) = admin_url.rsplit_once('/').expect("TEST_DATABASE_URL ends with /DBNAME");
             (format!("{base}/{name}"), None)
         }
         _ => {
@@ -100,10 +86,7 @@ pub async fn spawn_app() -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let store = app.store().clone();
     tokio::spawn(app.run_until_stopped());
-    let created = store
-        .create_workspace("Test HVAC", 0)
-        .await
-        .expect("workspace");
+    let created = store.create_workspace("Test HVAC", 0).await.expect("workspace");
     TestApp {
         address,
         store,
@@ -118,17 +101,10 @@ pub async fn spawn_app() -> TestApp {
 impl TestApp {
     /// POSTs a GraphQL request with this app's workspace and key.
     pub async fn gql(&self, query: &str, variables: Value) -> Answer {
-        self.gql_as(&self.api_key, &self.workspace, query, variables)
-            .await
+        self.gql_as(&self.api_key, &self.workspace, query, variables).await
     }
 
-    pub async fn gql_as(
-        &self,
-        key: &str,
-        workspace: &str,
-        query: &str,
-        variables: Value,
-    ) -> Answer {
+    pub async fn gql_as(&self, key: &str, workspace: &str, query: &str, variables: Value) -> Answer {
         let request = self
             .client
             .post(format!("{}/graphql", self.address))
@@ -140,30 +116,19 @@ impl TestApp {
 
     /// A second workspace with its own key: (workspace id, key).
     pub async fn other_workspace(&self) -> (String, String) {
-        let created = self
-            .store
-            .create_workspace("Other Plumbing", 0)
-            .await
-            .expect("workspace");
-        (
-            created.workspace_id.as_str().to_owned(),
-            created.api_key.expose().to_owned(),
-        )
+        let created = self.store.create_workspace("Other Plumbing", 0).await.expect("workspace");
+        (created.workspace_id.as_str().to_owned(), created.api_key.expose().to_owned())
     }
 
     /// Imports conversations (the file format of the contract) into a workspace.
     pub async fn import_into(&self, workspace: &str, conversations: &Value) {
         let text = json!({"conversations": conversations}).to_string();
         let batch = inbox_gateway::import::parse_file(&text).expect("a valid import file");
-        self.store
-            .import(&WorkspaceId::new_unchecked(workspace), &batch)
-            .await
-            .expect("import");
+        self.store.import(&WorkspaceId::new_unchecked(workspace), &batch).await.expect("import");
     }
 
     pub async fn import(&self, conversations: &Value) {
-        self.import_into(&self.workspace.clone(), conversations)
-            .await;
+        self.import_into(&self.workspace.clone(), conversations).await;
     }
 
     /// The ids of a `conversations` page, in order.
@@ -175,11 +140,7 @@ impl TestApp {
 }
 
 pub fn ids_of(list: &Value) -> Vec<String> {
-    list.as_array()
-        .expect("a list")
-        .iter()
-        .map(|c| c["id"].as_str().expect("an id").to_owned())
-        .collect()
+    list.as_array().expect("a list").iter().map(|c| c["id"].as_str().expect("an id").to_owned()).collect()
 }
 
 pub async fn answer(request: reqwest::RequestBuilder) -> Answer {
@@ -187,11 +148,7 @@ pub async fn answer(request: reqwest::RequestBuilder) -> Answer {
     let status = response.status();
     let headers = response.headers().clone();
     let body = response.json().await.expect("a JSON body");
-    Answer {
-        status,
-        headers,
-        body,
-    }
+    Answer { status, headers, body }
 }
 
 /// A conversation in the import format; `overrides` replaces top-level fields.
@@ -231,8 +188,7 @@ pub fn contract_examples() -> Value {
 }
 
 /// Every field of a conversation, for read-back tests.
-pub const ALL_FIELDS: &str =
-    "id channel status priority summary messagesCount unreadCount tags metadata
+pub const ALL_FIELDS: &str = "id channel status priority summary messagesCount unreadCount tags metadata
     createdAt lastActivityAt resolvedAt resolutionNotes
     customer { id name phone email servicetitanId }
     assignee { id name avatarUrl }

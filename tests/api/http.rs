@@ -32,42 +32,24 @@ fn url(app: &TestApp, path: &str) -> String {
 }
 
 fn authed(app: &TestApp, request: RequestBuilder) -> RequestBuilder {
-    request
-        .bearer_auth(&app.api_key)
-        .header("X-Workspace-ID", &app.workspace)
+    request.bearer_auth(&app.api_key).header("X-Workspace-ID", &app.workspace)
 }
 
 /// A GraphQL request with this app's credentials, by GET or POST.
 fn graphql(app: &TestApp, method: Method, query: &str) -> RequestBuilder {
     let request = match method {
-        Method::Get => app
-            .client
-            .get(url(app, "/graphql"))
-            .query(&[("query", query)]),
-        Method::Post => app
-            .client
-            .post(url(app, "/graphql"))
-            .json(&json!({ "query": query })),
+        Method::Get => app.client.get(url(app, "/graphql")).query(&[("query", query)]),
+        Method::Post => app.client.post(url(app, "/graphql")).json(&json!({ "query": query })),
     };
     authed(app, request)
 }
 
 fn media_type(answer: &Answer) -> &str {
-    answer.headers[CONTENT_TYPE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .trim()
+    answer.headers[CONTENT_TYPE].to_str().unwrap().split(';').next().unwrap().trim()
 }
 
 fn request_id_header(headers: &reqwest::header::HeaderMap) -> &str {
-    headers
-        .get("x-request-id")
-        .expect("an X-Request-Id header")
-        .to_str()
-        .unwrap()
+    headers.get("x-request-id").expect("an X-Request-Id header").to_str().unwrap()
 }
 
 /// Every error of the body carries one of the contract's codes; returns the codes.
@@ -78,9 +60,7 @@ fn error_codes(body: &Value) -> Vec<&str> {
         .iter()
         .map(|e| {
             assert!(e["message"].is_string(), "a message in {e}");
-            let code = e["extensions"]["code"]
-                .as_str()
-                .unwrap_or_else(|| panic!("no extensions.code in {e}"));
+            let code = e["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no extensions.code in {e}"));
             assert!(CODES.contains(&code), "{code} is a contract code");
             code
         })
@@ -90,23 +70,13 @@ fn error_codes(body: &Value) -> Vec<&str> {
 #[tokio::test]
 async fn a_sane_client_request_id_is_echoed() {
     let app = spawn_app().await;
-    for sent in [
-        "trace-42",
-        "0f8fad5b-d9cb-469f-a165-70867728950e",
-        "svc.web:req_7",
-    ] {
+    for sent in ["trace-42", "0f8fad5b-d9cb-469f-a165-70867728950e", "svc.web:req_7"] {
         let answer = answer(graphql(&app, Method::Post, TOTAL).header("X-Request-Id", sent)).await;
         assert_eq!(answer.status, StatusCode::OK);
         assert_eq!(request_id_header(&answer.headers), sent);
         assert_eq!(answer.body["extensions"]["requestId"], sent);
     }
-    let health = app
-        .client
-        .get(url(&app, "/healthz"))
-        .header("X-Request-Id", "trace-43")
-        .send()
-        .await
-        .unwrap();
+    let health = app.client.get(url(&app, "/healthz")).header("X-Request-Id", "trace-43").send().await.unwrap();
     assert_eq!(request_id_header(health.headers()), "trace-43");
 }
 
@@ -114,13 +84,7 @@ async fn a_sane_client_request_id_is_echoed() {
 async fn a_missing_or_insane_request_id_is_replaced_by_a_generated_one() {
     let app = spawn_app().await;
     let long = "a".repeat(200);
-    let cases = [
-        None,
-        Some("has space"),
-        Some(long.as_str()),
-        Some("quote\"d"),
-        Some("semi;colon"),
-    ];
+    let cases = [None, Some("has space"), Some(long.as_str()), Some("quote\"d"), Some("semi;colon")];
     let mut seen = Vec::new();
     for sent in cases {
         let mut request = graphql(&app, Method::Post, TOTAL);
@@ -143,37 +107,25 @@ async fn every_response_carries_a_request_id() {
         ("healthz", app.client.get(url(&app, "/healthz"))),
         ("readyz", app.client.get(url(&app, "/readyz"))),
         ("graphiql", app.client.get(url(&app, "/"))),
-        (
-            "unauthenticated",
-            app.client
-                .post(url(&app, "/graphql"))
-                .json(&json!({"query": TOTAL})),
-        ),
+        ("unauthenticated", app.client.post(url(&app, "/graphql")).json(&json!({"query": TOTAL}))),
         ("not found", app.client.get(url(&app, "/nowhere"))),
     ];
     for (case, request) in requests {
         let response = request.send().await.unwrap();
-        assert!(
-            request_id_header(response.headers()).starts_with("req_"),
-            "{case}"
-        );
+        assert!(request_id_header(response.headers()).starts_with("req_"), "{case}");
     }
 }
 
 #[tokio::test]
 async fn the_timestamp_is_rfc3339_in_utc() {
     let app = spawn_app().await;
-    let anonymous = app
-        .client
-        .post(url(&app, "/graphql"))
-        .json(&json!({"query": TOTAL}));
+    let anonymous = app.client.post(url(&app, "/graphql")).json(&json!({"query": TOTAL}));
     for request in [graphql(&app, Method::Post, TOTAL), anonymous] {
         let before = chrono::Utc::now();
         let answer = answer(request).await;
         let after = chrono::Utc::now();
-        let raw = answer.body["extensions"]["timestamp"]
-            .as_str()
-            .unwrap_or_else(|| panic!("a timestamp in {}", answer.body));
+        let raw =
+            answer.body["extensions"]["timestamp"].as_str().unwrap_or_else(|| panic!("a timestamp in {}", answer.body));
         assert!(raw.ends_with('Z'), "{raw} is in UTC with Z");
         let at = chrono::DateTime::parse_from_rfc3339(raw).expect("RFC 3339");
         assert_eq!(at.offset().local_minus_utc(), 0);
@@ -190,10 +142,7 @@ async fn get_runs_queries() {
     let request = authed(
         &app,
         app.client.get(url(&app, "/graphql")).query(&[
-            (
-                "query",
-                "query One($id: ID!) { conversation(id: $id) { id status tags } }",
-            ),
+            ("query", "query One($id: ID!) { conversation(id: $id) { id status tags } }"),
             ("variables", r#"{"id": "conv_def456"}"#),
             ("operationName", "One"),
         ]),
@@ -215,31 +164,17 @@ async fn get_refuses_mutations_and_changes_nothing() {
     let app = spawn_app().await;
     app.import(&contract_examples()).await;
     let add = r#"mutation { addConversationTags(input: {conversationId: "conv_abc123", tags: ["via_get"]}) { conversation { id } } }"#;
-    let refused = [
-        ("a mutation", add, None),
-        ("a mutation chosen by name", READ_AND_WRITE, Some("Write")),
-    ];
+    let refused = [("a mutation", add, None), ("a mutation chosen by name", READ_AND_WRITE, Some("Write"))];
     for (case, query, operation) in refused {
         let mut params = vec![("query", query)];
         params.extend(operation.map(|name| ("operationName", name)));
-        let answer = answer(authed(
-            &app,
-            app.client.get(url(&app, "/graphql")).query(&params),
-        ))
-        .await;
-        assert_eq!(
-            answer.status,
-            StatusCode::METHOD_NOT_ALLOWED,
-            "{case}: {}",
-            answer.body
-        );
+        let answer = answer(authed(&app, app.client.get(url(&app, "/graphql")).query(&params))).await;
+        assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED, "{case}: {}", answer.body);
         error_codes(&answer.body);
         assert!(answer.body["data"].is_null(), "{case}: nothing ran");
     }
 
-    let read = app
-        .gql("{ conversation(id: \"conv_abc123\") { tags } }", json!({}))
-        .await;
+    let read = app.gql("{ conversation(id: \"conv_abc123\") { tags } }", json!({})).await;
     assert_eq!(
         read.data()["conversation"]["tags"],
         json!(["emergency", "water_heater"]),
@@ -253,16 +188,11 @@ async fn get_runs_the_query_that_operation_name_chooses() {
     app.import(&contract_examples()).await;
     let request = authed(
         &app,
-        app.client
-            .get(url(&app, "/graphql"))
-            .query(&[("query", READ_AND_WRITE), ("operationName", "Read")]),
+        app.client.get(url(&app, "/graphql")).query(&[("query", READ_AND_WRITE), ("operationName", "Read")]),
     );
     let answer = answer(request).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    assert_eq!(
-        answer.data()["conversation"]["tags"],
-        json!(["emergency", "water_heater"])
-    );
+    assert_eq!(answer.data()["conversation"]["tags"], json!(["emergency", "water_heater"]));
 }
 
 #[tokio::test]
@@ -273,10 +203,7 @@ async fn the_content_type_follows_accept() {
         (Some("application/json"), "application/json"),
         (Some("*/*"), "application/json"),
         (Some(GRAPHQL_RESPONSE), GRAPHQL_RESPONSE),
-        (
-            Some("application/graphql-response+json, application/json;q=0.9"),
-            GRAPHQL_RESPONSE,
-        ),
+        (Some("application/graphql-response+json, application/json;q=0.9"), GRAPHQL_RESPONSE),
     ];
     for method in [Method::Get, Method::Post] {
         for (accept, expected) in cases {
@@ -299,27 +226,16 @@ async fn graphiql_is_served_at_the_root_and_to_browsers() {
         ("GET /", app.client.get(url(&app, "/"))),
         (
             "GET /graphql from a browser",
-            app.client
-                .get(url(&app, "/graphql"))
-                .header(ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8"),
+            app.client.get(url(&app, "/graphql")).header(ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8"),
         ),
     ];
     for (case, request) in requests {
         let response = request.send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{case}");
-        let content_type = response.headers()[CONTENT_TYPE]
-            .to_str()
-            .unwrap()
-            .to_owned();
-        assert!(
-            content_type.starts_with("text/html"),
-            "{case}: {content_type}"
-        );
+        let content_type = response.headers()[CONTENT_TYPE].to_str().unwrap().to_owned();
+        assert!(content_type.starts_with("text/html"), "{case}: {content_type}");
         let page = response.text().await.unwrap();
-        assert!(
-            page.contains("<html") && page.contains("GraphiQL"),
-            "{case}"
-        );
+        assert!(page.contains("<html") && page.contains("GraphiQL"), "{case}");
     }
 }
 
@@ -337,27 +253,14 @@ async fn bad_documents_answer_parse_and_validation_codes() {
     let app = spawn_app().await;
     let documents = [
         ("{ conversations {", "GRAPHQL_PARSE_FAILED"),
-        (
-            "query { conversation(id: ) { id } }",
-            "GRAPHQL_PARSE_FAILED",
-        ),
+        ("query { conversation(id: ) { id } }", "GRAPHQL_PARSE_FAILED"),
         ("{ nope }", "GRAPHQL_VALIDATION_FAILED"),
-        (
-            "{ conversations { conversations { nope } } }",
-            "GRAPHQL_VALIDATION_FAILED",
-        ),
-        (
-            "{ conversation(id: \"x\", extra: 1) { id } }",
-            "GRAPHQL_VALIDATION_FAILED",
-        ),
+        ("{ conversations { conversations { nope } } }", "GRAPHQL_VALIDATION_FAILED"),
+        ("{ conversation(id: \"x\", extra: 1) { id } }", "GRAPHQL_VALIDATION_FAILED"),
     ];
     let formats = [
         (None, StatusCode::OK, "application/json"),
-        (
-            Some(GRAPHQL_RESPONSE),
-            StatusCode::BAD_REQUEST,
-            GRAPHQL_RESPONSE,
-        ),
+        (Some(GRAPHQL_RESPONSE), StatusCode::BAD_REQUEST, GRAPHQL_RESPONSE),
     ];
     for method in [Method::Post, Method::Get] {
         for (query, code) in documents {
@@ -381,21 +284,12 @@ async fn bad_documents_answer_parse_and_validation_codes() {
 async fn a_body_that_is_not_a_graphql_request_is_400() {
     let app = spawn_app().await;
     for body in ["not json", "{\"query\": ", "[1, 2]", "{\"query\": 42}"] {
-        let request = authed(
-            &app,
-            app.client
-                .post(url(&app, "/graphql"))
-                .header(CONTENT_TYPE, "application/json")
-                .body(body),
-        );
+        let request =
+            authed(&app, app.client.post(url(&app, "/graphql")).header(CONTENT_TYPE, "application/json").body(body));
         let answer = answer(request).await;
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(media_type(&answer), "application/json", "{body}");
-        assert_eq!(
-            error_codes(&answer.body),
-            ["GRAPHQL_PARSE_FAILED"],
-            "{body}"
-        );
+        assert_eq!(error_codes(&answer.body), ["GRAPHQL_PARSE_FAILED"], "{body}");
         assert!(answer.body["extensions"]["requestId"].is_string(), "{body}");
     }
 }
@@ -403,24 +297,12 @@ async fn a_body_that_is_not_a_graphql_request_is_400() {
 #[tokio::test]
 async fn refusals_carry_their_codes_in_every_format() {
     let app = spawn_app().await;
-    let anonymous = || {
-        app.client
-            .post(url(&app, "/graphql"))
-            .json(&json!({"query": TOTAL}))
-    };
+    let anonymous = || app.client.post(url(&app, "/graphql")).json(&json!({"query": TOTAL}));
     let cases = [
         (anonymous(), StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
+        (anonymous().bearer_auth(&app.api_key), StatusCode::FORBIDDEN, "FORBIDDEN"),
         (
-            anonymous().bearer_auth(&app.api_key),
-            StatusCode::FORBIDDEN,
-            "FORBIDDEN",
-        ),
-        (
-            graphql(
-                &app,
-                Method::Post,
-                "{ conversations(limit: 0) { pagination { total } } }",
-            ),
+            graphql(&app, Method::Post, "{ conversations(limit: 0) { pagination { total } } }"),
             StatusCode::OK,
             "BAD_USER_INPUT",
         ),

@@ -56,11 +56,8 @@ fn ghi789_read_back() -> Value {
 /// Parses a file and writes it with the store, returning the summary as JSON.
 async fn import_text(app: &TestApp, workspace: &str, text: &str) -> Value {
     let batch = parse_file(text).expect("a valid file");
-    let summary = app
-        .store
-        .import(&WorkspaceId::new_unchecked(workspace), &batch)
-        .await
-        .expect("the import is written");
+    let summary =
+        app.store.import(&WorkspaceId::new_unchecked(workspace), &batch).await.expect("the import is written");
     serde_json::to_value(summary).unwrap()
 }
 
@@ -74,10 +71,7 @@ async fn read_back(app: &TestApp, key: &str, workspace: &str) -> Value {
         "{{ conversations(sort: CREATED_ASC, limit: 100) {{
              pagination {{ total }} conversations {{ {ALL_FIELDS} }} }} }}"
     );
-    app.gql_as(key, workspace, &query, json!({}))
-        .await
-        .data()
-        .clone()
+    app.gql_as(key, workspace, &query, json!({})).await.data().clone()
 }
 
 async fn read_own(app: &TestApp) -> Value {
@@ -122,10 +116,7 @@ async fn importing_the_same_file_twice_leaves_the_same_state() {
     let after_first = read_own(&app).await;
     let second = import_text(&app, &app.workspace, &text).await;
 
-    assert_eq!(
-        first,
-        json!({"conversations": 3, "customers": 3, "users": 1})
-    );
+    assert_eq!(first, json!({"conversations": 3, "customers": 3, "users": 1}));
     assert_eq!(second, first);
     assert_eq!(read_own(&app).await, after_first);
     assert_eq!(one(&app, "conv_ghi789").await, ghi789_read_back());
@@ -147,10 +138,7 @@ async fn a_second_file_replaces_what_the_first_said_about_a_conversation() {
         "notes": [{"id": "note_c", "content": "Chat reopened", "created_at": "2024-02-03T08:05:00Z"}]
     });
     let summary = import_text(&app, &app.workspace, &file(&json!([changed]))).await;
-    assert_eq!(
-        summary,
-        json!({"conversations": 1, "customers": 1, "users": 0})
-    );
+    assert_eq!(summary, json!({"conversations": 1, "customers": 1, "users": 0}));
 
     assert_eq!(
         one(&app, "conv_ghi789").await,
@@ -179,10 +167,7 @@ async fn a_second_file_replaces_what_the_first_said_about_a_conversation() {
     for (words, expected) in cases {
         assert_eq!(search(&app, words).await, expected, "search {words:?}");
     }
-    assert_eq!(
-        app.ids("(filter: {tags: [\"follow_up\"]})").await,
-        Vec::<String>::new()
-    );
+    assert_eq!(app.ids("(filter: {tags: [\"follow_up\"]})").await, Vec::<String>::new());
     assert_eq!(
         app.ids("(sort: CREATED_ASC)").await,
         ["conv_def456", "conv_abc123", "conv_ghi789"],
@@ -194,8 +179,7 @@ async fn a_second_file_replaces_what_the_first_said_about_a_conversation() {
 async fn customers_and_users_are_upserted_by_id() {
     let app = spawn_app().await;
     let customer = json!({"id": "cust_1", "name": "Olive Oldname", "phone": "+12145550100"});
-    let user =
-        json!({"id": "user_1", "name": "Sam Tech", "avatar_url": "https://a.example/sam.png"});
+    let user = json!({"id": "user_1", "name": "Sam Tech", "avatar_url": "https://a.example/sam.png"});
     app.import(&json!([
         conversation("conv_a", json!({"customer": customer, "assignee": user})),
         conversation("conv_b", json!({"customer": customer})),
@@ -208,16 +192,10 @@ async fn customers_and_users_are_upserted_by_id() {
     let summary = import_text(
         &app,
         &app.workspace,
-        &file(&json!([conversation(
-            "conv_c",
-            json!({"customer": renamed, "assignee": promoted})
-        )])),
+        &file(&json!([conversation("conv_c", json!({"customer": renamed, "assignee": promoted}))])),
     )
     .await;
-    assert_eq!(
-        summary,
-        json!({"conversations": 1, "customers": 1, "users": 1})
-    );
+    assert_eq!(summary, json!({"conversations": 1, "customers": 1, "users": 1}));
 
     let answer = app
         .gql(
@@ -238,10 +216,7 @@ async fn customers_and_users_are_upserted_by_id() {
         ])
     );
     assert_eq!(search(&app, "oldname").await, Vec::<String>::new());
-    assert_eq!(
-        search(&app, "newname").await,
-        ["conv_c", "conv_b", "conv_a"]
-    );
+    assert_eq!(search(&app, "newname").await, ["conv_c", "conv_b", "conv_a"]);
 }
 
 /// Only what the README requires of a conversation.
@@ -260,13 +235,7 @@ async fn optional_fields_take_their_defaults() {
     let app = spawn_app().await;
     let message = |at: &str| json!({"body": "hello", "sent_at": at});
     let cases = [
-        (
-            "conv_bare",
-            json!({}),
-            0,
-            "2024-03-01T10:00:00Z",
-            Value::Null,
-        ),
+        ("conv_bare", json!({}), 0, "2024-03-01T10:00:00Z", Value::Null),
         (
             "conv_messages",
             json!({"messages": [message("2024-03-01T12:00:00Z"), message("2024-03-01T11:00:00+00:00")]}),
@@ -303,10 +272,7 @@ async fn optional_fields_take_their_defaults() {
             json!("2024-03-02T16:00:00Z"),
         ),
     ];
-    let list: Vec<Value> = cases
-        .iter()
-        .map(|(id, extra, ..)| minimal(id, extra))
-        .collect();
+    let list: Vec<Value> = cases.iter().map(|(id, extra, ..)| minimal(id, extra)).collect();
     app.import(&Value::from(list)).await;
 
     let query = "query($id: ID!) { conversation(id: $id) {
@@ -327,9 +293,7 @@ async fn optional_fields_take_their_defaults() {
 }
 
 fn error_of(conversations: &Value) -> String {
-    parse_file(&file(conversations))
-        .expect_err("the file is refused")
-        .to_string()
+    parse_file(&file(conversations)).expect_err("the file is refused").to_string()
 }
 
 #[tokio::test]
@@ -349,37 +313,19 @@ async fn an_invalid_file_is_refused_naming_its_first_bad_place() {
 
     let cases = [
         (json!({"created_at": null}), "conversations[1].created_at: "),
-        (
-            json!({"customer": {"id": "k"}}),
-            "conversations[1].customer.name: ",
-        ),
-        (
-            json!({"priority": "whenever"}),
-            "conversations[1].priority: ",
-        ),
+        (json!({"customer": {"id": "k"}}), "conversations[1].customer.name: "),
+        (json!({"priority": "whenever"}), "conversations[1].priority: "),
         (json!({"tags": ["ok", "not ok"]}), "conversations[1].tags"),
-        (
-            json!({"messages": [{"body": "x", "sent_at": "yesterday"}]}),
-            "conversations[1].messages[0].sent_at: ",
-        ),
+        (json!({"messages": [{"body": "x", "sent_at": "yesterday"}]}), "conversations[1].messages[0].sent_at: "),
         (
             json!({"notes": [{"id": "n", "content": "   ", "created_at": "2024-01-01T00:00:00Z"}]}),
             "conversations[1].notes[0].content: ",
         ),
-        (
-            json!({"resolved_at": "2024-01-10T12:00:00Z"}),
-            "conversations[1].resolved_at: ",
-        ),
-        (
-            json!({"unread_count": -1}),
-            "conversations[1].unread_count: ",
-        ),
+        (json!({"resolved_at": "2024-01-10T12:00:00Z"}), "conversations[1].resolved_at: "),
+        (json!({"unread_count": -1}), "conversations[1].unread_count: "),
     ];
     for (overrides, place) in cases {
-        let message = error_of(&json!([
-            good("conv_0"),
-            conversation("conv_1", overrides.clone())
-        ]));
+        let message = error_of(&json!([good("conv_0"), conversation("conv_1", overrides.clone())]));
         assert!(message.starts_with(place), "{overrides}: {message}");
     }
 }
@@ -390,21 +336,14 @@ async fn a_refused_import_writes_nothing() {
     app.import(&rich_file()).await;
     let before = read_own(&app).await;
 
-    let update = conversation(
-        "conv_abc123",
-        json!({"summary": "Overwritten", "tags": ["changed"]}),
-    );
+    let update = conversation("conv_abc123", json!({"summary": "Overwritten", "tags": ["changed"]}));
     let new = conversation("conv_new", json!({}));
     let fax = conversation("conv_fax", json!({"channel": "fax"}));
     let refused = import_file(&json!({ "conversations": [update, new, fax] }));
     let path = refused.path().to_str().unwrap();
-    run(
-        &app.database_url,
-        &["import", "--workspace", &app.workspace, path],
-        None,
-    )
-    .await
-    .assert_refused(r#"conversations[2].channel: unknown channel "fax""#);
+    run(&app.database_url, &["import", "--workspace", &app.workspace, path], None)
+        .await
+        .assert_refused(r#"conversations[2].channel: unknown channel "fax""#);
 
     assert_eq!(read_own(&app).await, before);
     assert_eq!(search(&app, "overwritten").await, Vec::<String>::new());

@@ -8,6 +8,7 @@ mod assign;
 mod auth;
 mod cli;
 mod concurrency;
+mod cursor;
 mod example;
 mod http;
 mod import;

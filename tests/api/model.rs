@@ -26,25 +26,14 @@ const GHOST: &str = "user_ghost";
 const STRANGER: &str = "user_stranger";
 
 /// Valid, normalisable and invalid tags; bulk calls add `bulk<block>_<nn>`.
-const TAG_POOL: [&str; 10] = [
-    "a", "b", "c", "d", "e", " B ", "C", "Ab:c-1", "bad tag", "_x",
-];
+const TAG_POOL: [&str; 10] = ["a", "b", "c", "d", "e", " B ", "C", "Ab:c-1", "bad tag", "_x"];
 const BULK_SIZES: [usize; 3] = [10, 20, 21];
 /// Tags a case's conversation starts with (`held_<nn>`), some close to the limit of 50.
 const HELD_AT_START: [usize; 4] = [0, 0, 40, 46];
 const RESOLUTION_NOTES: [&str; 2] = ["Flushed the tank", "Swapped thermostat"];
-const NOTE_POOL: [&str; 6] = [
-    "Gate code 4321",
-    "  caller prefers MORNINGS  ",
-    "valve replaced",
-    "ok",
-    "",
-    "  \n ",
-];
+const NOTE_POOL: [&str; 6] = ["Gate code 4321", "  caller prefers MORNINGS  ", "valve replaced", "ok", "", "  \n "];
 /// Tags whose filter totals are checked at the end of every case.
-const FILTER_TAGS: [&str; 10] = [
-    "a", "b", "c", "d", "e", "ab:c-1", "bulk0_00", "bulk1_15", "bulk2_19", "held_00",
-];
+const FILTER_TAGS: [&str; 10] = ["a", "b", "c", "d", "e", "ab:c-1", "bulk0_00", "bulk1_15", "bulk2_19", "held_00"];
 /// Search words whose totals are checked at the end of every case.
 const SEARCH_WORDS: [&str; 4] = ["gate", "morning", "valve", "ok"];
 
@@ -88,9 +77,7 @@ impl Tags {
     fn raw(&self) -> Vec<String> {
         match self {
             Tags::Few(tags) => tags.iter().map(|t| (*t).to_owned()).collect(),
-            Tags::Bulk { block, count } => {
-                (0..*count).map(|k| format!("bulk{block}_{k:02}")).collect()
-            }
+            Tags::Bulk { block, count } => (0..*count).map(|k| format!("bulk{block}_{k:02}")).collect(),
         }
     }
 }
@@ -139,11 +126,7 @@ impl Step {
                 if let Some(notes) = notes {
                     input["resolutionNotes"] = json!(notes);
                 }
-                (
-                    "updateConversationStatus",
-                    "UpdateConversationStatusInput",
-                    input,
-                )
+                ("updateConversationStatus", "UpdateConversationStatusInput", input)
             }
             Step::AddTags(tags) => {
                 let input = json!({"conversationId": id, "tags": tags.raw()});
@@ -161,11 +144,7 @@ impl Step {
                 ("addConversationNote", "AddConversationNoteInput", input)
             }
         };
-        let note = if field == "addConversationNote" {
-            "note { id content internal }"
-        } else {
-            ""
-        };
+        let note = if field == "addConversationNote" { "note { id content internal }" } else { "" };
         let query = format!(
             "mutation($input: {input_type}!) {{ {field}(input: $input) {{ {note} conversation {{ {STATE} }} }} }}"
         );
@@ -257,18 +236,12 @@ impl Model {
             }
         };
         self.status = to;
-        self.record(
-            "STATUS_CHANGED",
-            &json!({"from": from.name(), "to": to.name()}),
-        );
+        self.record("STATUS_CHANGED", &json!({"from": from.name(), "to": to.name()}));
         Ok(awaiting)
     }
 
     fn add_tags(&mut self, raw: &[String]) -> Result<Awaiting, Refusal> {
-        let added: Vec<String> = normalised_call(raw)?
-            .into_iter()
-            .filter(|t| !self.tags.contains(t))
-            .collect();
+        let added: Vec<String> = normalised_call(raw)?.into_iter().filter(|t| !self.tags.contains(t)).collect();
         if self.tags.len() + added.len() > 50 {
             return Err(TAGS_REFUSED);
         }
@@ -280,10 +253,7 @@ impl Model {
     }
 
     fn remove_tags(&mut self, raw: &[String]) -> Result<Awaiting, Refusal> {
-        let removed: Vec<String> = normalised_call(raw)?
-            .into_iter()
-            .filter(|t| self.tags.contains(t))
-            .collect();
+        let removed: Vec<String> = normalised_call(raw)?.into_iter().filter(|t| self.tags.contains(t)).collect();
         if !removed.is_empty() {
             self.tags.retain(|t| !removed.contains(t));
             self.record("TAGS_REMOVED", &json!({"tags": removed}));
@@ -297,8 +267,7 @@ impl Model {
             return Err(("BAD_USER_INPUT", Some("input.content")));
         }
         let internal = internal.unwrap_or(true);
-        self.notes
-            .push(json!({"id": null, "content": content, "internal": internal}));
+        self.notes.push(json!({"id": null, "content": content, "internal": internal}));
         self.record("NOTE_ADDED", &json!({"noteId": null}));
         Ok(Awaiting::NoteId)
     }
@@ -314,10 +283,7 @@ impl Model {
             }
             Awaiting::NoteId => {
                 let id = payload["note"]["id"].clone();
-                assert!(
-                    id.as_str().is_some_and(|id| !id.is_empty()),
-                    "a note id: {payload}"
-                );
+                assert!(id.as_str().is_some_and(|id| !id.is_empty()), "a note id: {payload}");
                 let note = self.notes.last_mut().expect("the note just added");
                 note["id"] = id.clone();
                 let event = self.events.last_mut().expect("its NOTE_ADDED");
@@ -378,25 +344,16 @@ fn normalised_call(raw: &[String]) -> Result<Vec<String>, Refusal> {
 
 fn is_valid_tag(tag: &str) -> bool {
     let mut chars = tag.chars();
-    let starts_well = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    let rest_well =
-        chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | ':' | '-'));
+    let starts_well = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let rest_well = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | ':' | '-'));
     starts_well && rest_well && tag.len() <= 64
 }
 
 fn assert_recent(value: &Value, started: DateTime<Utc>) {
-    let at: DateTime<Utc> = value
-        .as_str()
-        .unwrap_or_else(|| panic!("a date-time, not {value}"))
-        .parse()
-        .expect("RFC 3339");
+    let at: DateTime<Utc> =
+        value.as_str().unwrap_or_else(|| panic!("a date-time, not {value}")).parse().expect("RFC 3339");
     let slack = chrono::Duration::seconds(1);
-    assert!(
-        started - slack <= at && at <= Utc::now() + slack,
-        "{at} is not the time of the call ({started})"
-    );
+    assert!(started - slack <= at && at <= Utc::now() + slack, "{at} is not the time of the call ({started})");
 }
 
 /// A case: the tags held at the start, then the steps.
@@ -411,11 +368,7 @@ fn steps() -> impl Strategy<Value = Vec<Step>> {
         1 => Just(Assignee::Ghost),
         1 => Just(Assignee::Stranger),
     ];
-    let status = prop_oneof![
-        Just(Status::Open),
-        Just(Status::Pending),
-        Just(Status::Resolved)
-    ];
+    let status = prop_oneof![Just(Status::Open), Just(Status::Pending), Just(Status::Resolved)];
     let resolution_notes = prop::option::of(select(RESOLUTION_NOTES.to_vec()));
     let note = prop_oneof![
         5 => select(NOTE_POOL.to_vec()).prop_map(NoteText::Pool),
@@ -445,18 +398,12 @@ async fn seed_users(app: &TestApp) {
         .iter()
         .enumerate()
         .map(|(i, user)| {
-            conversation(
-                &format!("conv_owner_{i}"),
-                json!({"assignee": {"id": user, "name": format!("User {i}")}}),
-            )
+            conversation(&format!("conv_owner_{i}"), json!({"assignee": {"id": user, "name": format!("User {i}")}}))
         })
         .collect();
     app.import(&Value::Array(owners)).await;
     let (workspace, _) = app.other_workspace().await;
-    let stranger = json!([conversation(
-        "conv_stranger",
-        json!({"assignee": {"id": STRANGER, "name": "Stranger"}})
-    )]);
+    let stranger = json!([conversation("conv_stranger", json!({"assignee": {"id": STRANGER, "name": "Stranger"}}))]);
     app.import_into(&workspace, &stranger).await;
 }
 
@@ -468,12 +415,8 @@ async fn read_back(app: &TestApp, id: &str) -> Value {
 
 async fn run_case(app: &TestApp, id: &str, held: usize, steps: &[Step]) {
     let tags: Vec<String> = (0..held).map(|k| format!("held_{k:02}")).collect();
-    app.import(&json!([conversation(id, json!({"tags": tags}))]))
-        .await;
-    let mut model = Model {
-        tags,
-        ..Model::default()
-    };
+    app.import(&json!([conversation(id, json!({"tags": tags}))])).await;
+    let mut model = Model { tags, ..Model::default() };
     for (n, step) in steps.iter().enumerate() {
         let context = format!("{id} step {n}: {step:?}");
         let (field, query, input) = step.request(id);
@@ -481,22 +424,14 @@ async fn run_case(app: &TestApp, id: &str, held: usize, steps: &[Step]) {
         let answer = app.gql(&query, json!({"input": input})).await;
         match model.apply(step) {
             Ok(awaiting) => {
-                assert!(
-                    answer.body.get("errors").is_none(),
-                    "{context}: {}",
-                    answer.body
-                );
+                assert!(answer.body.get("errors").is_none(), "{context}: {}", answer.body);
                 let payload = &answer.body["data"][field];
                 model.learn(&awaiting, payload, started);
                 assert_eq!(payload["conversation"], model.expected(), "{context}");
             }
             Err((code, field)) => {
                 assert_refused(&answer, code, field, &context);
-                assert_eq!(
-                    read_back(app, id).await,
-                    model.expected(),
-                    "{context} changed nothing"
-                );
+                assert_eq!(read_back(app, id).await, model.expected(), "{context} changed nothing");
             }
         }
     }
@@ -505,11 +440,7 @@ async fn run_case(app: &TestApp, id: &str, held: usize, steps: &[Step]) {
 }
 
 fn assert_refused(answer: &Answer, code: &str, field: Option<&str>, context: &str) {
-    assert!(
-        answer.body.get("errors").is_some(),
-        "{context}: accepted, but the model refuses: {}",
-        answer.body
-    );
+    assert!(answer.body.get("errors").is_some(), "{context}: accepted, but the model refuses: {}", answer.body);
     assert_eq!(answer.code(), code, "{context}: {}", answer.body);
     if let Some(field) = field {
         assert_eq!(answer.field(), field, "{context}: {}", answer.body);
@@ -525,37 +456,17 @@ fn filters(model: &Model) -> Vec<(String, String, bool)> {
         filters.push((format!("tag{i}"), format!("tags: [{tag:?}]"), has));
     }
     let has = |t: &str| model.tags.iter().any(|held| held == t);
-    filters.push((
-        "all_ab".into(),
-        "tags: [\"A\", \" b\"], tagMatch: ALL".into(),
-        has("a") && has("b"),
-    ));
-    filters.push((
-        "any_ab".into(),
-        "tags: [\"a\", \"b\"], tagMatch: ANY".into(),
-        has("a") || has("b"),
-    ));
+    filters.push(("all_ab".into(), "tags: [\"A\", \" b\"], tagMatch: ALL".into(), has("a") && has("b")));
+    filters.push(("any_ab".into(), "tags: [\"a\", \"b\"], tagMatch: ANY".into(), has("a") || has("b")));
     for (i, word) in SEARCH_WORDS.iter().enumerate() {
-        filters.push((
-            format!("search{i}"),
-            format!("search: {word:?}"),
-            model.notes_find(word),
-        ));
+        filters.push((format!("search{i}"), format!("search: {word:?}"), model.notes_find(word)));
     }
     for status in [Status::Open, Status::Pending, Status::Resolved] {
         let name = status.name();
-        filters.push((
-            name.to_lowercase(),
-            format!("status: {name}"),
-            model.status == status,
-        ));
+        filters.push((name.to_lowercase(), format!("status: {name}"), model.status == status));
     }
     for (i, user) in USERS.iter().enumerate() {
-        filters.push((
-            format!("user{i}"),
-            format!("assigneeId: {user:?}"),
-            model.assignee == Some(i),
-        ));
+        filters.push((format!("user{i}"), format!("assigneeId: {user:?}"), model.assignee == Some(i)));
     }
     filters
 }
@@ -571,9 +482,7 @@ async fn assert_filters(app: &TestApp, id: &str, model: &Model) {
         })
         .collect();
     let query = format!("query($customer: ID!) {{ {} }}", fields.join("\n"));
-    let answer = app
-        .gql(&query, json!({"customer": format!("cust_{id}")}))
-        .await;
+    let answer = app.gql(&query, json!({"customer": format!("cust_{id}")})).await;
     let expected: Map<String, Value> = filters
         .into_iter()
         .map(|(alias, _, matches)| (alias, json!({"pagination": {"total": i32::from(matches)}})))
@@ -587,13 +496,7 @@ fn config() -> Config {
         RngSeed::Random => RngSeed::Fixed(SEED),
         chosen @ RngSeed::Fixed(_) => chosen,
     };
-    Config {
-        cases: CASES,
-        max_shrink_iters: 200,
-        failure_persistence: None,
-        rng_seed,
-        ..defaults
-    }
+    Config { cases: CASES, max_shrink_iters: 200, failure_persistence: None, rng_seed, ..defaults }
 }
 
 #[test]

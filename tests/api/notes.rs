@@ -16,10 +16,7 @@ fn fixtures() -> Value {
             json!({"notes": [{"id": "note_imported", "content": "Imported earlier",
                                                  "internal": false, "created_at": "2024-01-10T10:30:00Z"}]})
         ),
-        conversation(
-            "conv_2",
-            json!({"last_activity_at": "2024-01-10T12:00:00Z"})
-        ),
+        conversation("conv_2", json!({"last_activity_at": "2024-01-10T12:00:00Z"})),
     ])
 }
 
@@ -30,8 +27,7 @@ async fn add_note_as(app: &TestApp, (key, workspace): (&str, &str), input: Value
              note {{ id content internal createdAt }}
              conversation {{ {ALL_FIELDS} }} }} }}"
     );
-    app.gql_as(key, workspace, &query, json!({"input": input}))
-        .await
+    app.gql_as(key, workspace, &query, json!({"input": input})).await
 }
 
 async fn add_note(app: &TestApp, id: &str, content: &str) -> Answer {
@@ -44,15 +40,8 @@ async fn add_note(app: &TestApp, id: &str, content: &str) -> Answer {
 async fn added(app: &TestApp, answer: &Answer, id: &str) -> (Value, Value) {
     let payload = &answer.data()["addConversationNote"];
     let conversation = payload["conversation"].clone();
-    assert_eq!(
-        conversation,
-        read_back(app, id).await,
-        "payload and read-back agree"
-    );
-    assert_eq!(
-        conversation["lastActivityAt"],
-        read_back(app, id).await["lastActivityAt"]
-    );
+    assert_eq!(conversation, read_back(app, id).await, "payload and read-back agree");
+    assert_eq!(conversation["lastActivityAt"], read_back(app, id).await["lastActivityAt"]);
     (payload["note"].clone(), conversation)
 }
 
@@ -65,19 +54,10 @@ async fn assert_refused(app: &TestApp, id: &str, content: &str) {
     let before = read_back(app, id).await;
     let answer = add_note(app, id, content).await;
     let shown: String = content.chars().take(20).collect();
-    assert_eq!(
-        answer.code(),
-        "BAD_USER_INPUT",
-        "{shown:?}: {}",
-        answer.body
-    );
+    assert_eq!(answer.code(), "BAD_USER_INPUT", "{shown:?}: {}", answer.body);
     assert_eq!(answer.field(), "input.content", "{}", answer.body);
     assert!(answer.body["data"].is_null(), "{}", answer.body);
-    assert_eq!(
-        read_back(app, id).await,
-        before,
-        "{shown:?} changed nothing"
-    );
+    assert_eq!(read_back(app, id).await, before, "{shown:?} changed nothing");
 }
 
 async fn read_back_as(app: &TestApp, (key, workspace): (&str, &str), id: &str) -> Value {
@@ -91,30 +71,18 @@ async fn read_back(app: &TestApp, id: &str) -> Value {
 }
 
 async fn found_by(app: &TestApp, search: &str) -> Vec<String> {
-    app.ids(&format!("(filter: {{search: {}}})", json!(search)))
-        .await
+    app.ids(&format!("(filter: {{search: {}}})", json!(search))).await
 }
 
 fn assert_recent(value: &Value, before: DateTime<Utc>) {
-    let at: DateTime<Utc> = value
-        .as_str()
-        .expect("a date-time")
-        .parse()
-        .expect("RFC 3339");
+    let at: DateTime<Utc> = value.as_str().expect("a date-time").parse().expect("RFC 3339");
     let after = Utc::now();
     let slack = chrono::Duration::seconds(1);
-    assert!(
-        before - slack <= at && at <= after + slack,
-        "{at} is not between {before} and {after}"
-    );
+    assert!(before - slack <= at && at <= after + slack, "{at} is not between {before} and {after}");
 }
 
 fn note_ids(list: &Value) -> Vec<Value> {
-    list.as_array()
-        .expect("a list")
-        .iter()
-        .map(|n| n["id"].clone())
-        .collect()
+    list.as_array().expect("a list").iter().map(|n| n["id"].clone()).collect()
 }
 
 #[tokio::test]
@@ -129,10 +97,7 @@ async fn adds_a_trimmed_internal_note_and_records_note_added() {
     assert_eq!(note["internal"], true);
     assert_recent(&note["createdAt"], before);
     assert!(note["id"].as_str().is_some_and(|id| !id.is_empty()));
-    assert_eq!(
-        conversation["notes"][1], note,
-        "the payload holds the new note"
-    );
+    assert_eq!(conversation["notes"][1], note, "the payload holds the new note");
     assert_eq!(conversation["notes"].as_array().unwrap().len(), 2);
     let events = conversation["activity"].as_array().unwrap();
     assert_eq!(events.len(), 1);
@@ -148,11 +113,8 @@ async fn internal_defaults_to_true_and_false_is_kept() {
     app.import(&fixtures()).await;
 
     let mut internals = Vec::new();
-    for (content, internal) in [
-        ("Default", None),
-        ("Shared with the customer", Some(false)),
-        ("Team only", Some(true)),
-    ] {
+    for (content, internal) in [("Default", None), ("Shared with the customer", Some(false)), ("Team only", Some(true))]
+    {
         let mut input = json!({"conversationId": "conv_2", "content": content});
         if let Some(internal) = internal {
             input["internal"] = json!(internal);
@@ -164,12 +126,8 @@ async fn internal_defaults_to_true_and_false_is_kept() {
 
     assert_eq!(internals, [true, false, true]);
     let notes = &read_back(&app, "conv_2").await["notes"];
-    let kept: Vec<(Value, Value)> = notes
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| (n["content"].clone(), n["internal"].clone()))
-        .collect();
+    let kept: Vec<(Value, Value)> =
+        notes.as_array().unwrap().iter().map(|n| (n["content"].clone(), n["internal"].clone())).collect();
     assert_eq!(
         kept,
         [
@@ -213,11 +171,7 @@ async fn ten_thousand_characters_are_fine_whatever_their_bytes() {
     assert_eq!(note["content"], accents);
     assert_eq!(padded["content"], accents, "trimmed before counting");
     assert_eq!(conversation["notes"].as_array().unwrap().len(), 2);
-    assert_eq!(
-        found_by(&app, "eeee").await,
-        ["conv_2"],
-        "folded and searchable"
-    );
+    assert_eq!(found_by(&app, "eeee").await, ["conv_2"], "folded and searchable");
 }
 
 #[tokio::test]
@@ -233,12 +187,7 @@ async fn notes_are_listed_oldest_first() {
 
     let conversation = read_back(&app, "conv_1").await;
     assert_eq!(note_ids(&conversation["notes"]), ids);
-    let contents: Vec<&Value> = conversation["notes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| &n["content"])
-        .collect();
+    let contents: Vec<&Value> = conversation["notes"].as_array().unwrap().iter().map(|n| &n["content"]).collect();
     assert_eq!(contents, ["Imported earlier", "First", "Second", "Third"]);
     let event_notes: Vec<Value> = conversation["activity"]
         .as_array()
@@ -250,10 +199,7 @@ async fn notes_are_listed_oldest_first() {
         })
         .collect();
     assert_eq!(event_notes, ids[1..], "one event per note, in order");
-    let distinct: std::collections::HashSet<String> = ids
-        .iter()
-        .map(|id| id.as_str().unwrap().to_owned())
-        .collect();
+    let distinct: std::collections::HashSet<String> = ids.iter().map(|id| id.as_str().unwrap().to_owned()).collect();
     assert_eq!(distinct.len(), ids.len(), "note ids are unique");
 }
 
@@ -264,24 +210,13 @@ async fn a_new_note_is_searchable_as_soon_as_the_mutation_returns() {
     let none: Vec<String> = Vec::new();
     assert_eq!(found_by(&app, "crawlspace").await, none);
 
-    add_ok(
-        &app,
-        "conv_2",
-        "Access through the crawlspace behind the Garage",
-    )
-    .await;
+    add_ok(&app, "conv_2", "Access through the crawlspace behind the Garage").await;
     assert_eq!(found_by(&app, "crawlspace").await, ["conv_2"]);
-    assert_eq!(
-        found_by(&app, "CRAWL gar").await,
-        ["conv_2"],
-        "word prefixes"
-    );
+    assert_eq!(found_by(&app, "CRAWL gar").await, ["conv_2"], "word prefixes");
     assert_eq!(found_by(&app, "crawlspace attic").await, none);
 
     let input = json!({"conversationId": "conv_1", "content": "Customer-visible: Müller valve", "internal": false});
-    add_note_as(&app, (&app.api_key, &app.workspace), input)
-        .await
-        .data();
+    add_note_as(&app, (&app.api_key, &app.workspace), input).await.data();
     assert_eq!(found_by(&app, "muller").await, ["conv_1"]);
     assert_eq!(found_by(&app, "valve").await, ["conv_1"]);
 }
@@ -310,10 +245,7 @@ async fn another_workspaces_conversation_is_not_found_and_gets_no_note() {
     let answer = add_note(&app, "conv_theirs", "Intruding note").await;
 
     assert_eq!(answer.code(), "NOT_FOUND", "{}", answer.body);
-    assert_eq!(
-        read_back_as(&app, (&key, &workspace), "conv_theirs").await,
-        before
-    );
+    assert_eq!(read_back_as(&app, (&key, &workspace), "conv_theirs").await, before);
     let search = app
         .gql_as(
             &key,

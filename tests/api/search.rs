@@ -7,9 +7,7 @@ use crate::helpers::{conversation, ids_of, spawn_app, TestApp};
 
 /// `base` with the keys of the object `fields` replaced.
 fn merged(mut base: Value, fields: Value) -> Value {
-    let Value::Object(fields) = fields else {
-        panic!("fields are an object: {fields}")
-    };
+    let Value::Object(fields) = fields else { panic!("fields are an object: {fields}") };
     for (key, value) in fields {
         base[key] = value;
     }
@@ -19,10 +17,7 @@ fn merged(mut base: Value, fields: Value) -> Value {
 /// A conversation whose only searchable text is what `fields` gives it, with its own
 /// customer "Nobody" (no email, no phone) unless `fields` names one.
 fn plain(id: &str, fields: Value) -> Value {
-    let base = conversation(
-        id,
-        json!({"summary": null, "customer": {"id": format!("cust_{id}"), "name": "Nobody"}}),
-    );
+    let base = conversation(id, json!({"summary": null, "customer": {"id": format!("cust_{id}"), "name": "Nobody"}}));
     merged(base, fields)
 }
 
@@ -49,11 +44,7 @@ async fn found(app: &TestApp, search: &str) -> Vec<String> {
     let answer = app.gql(SEARCH, json!({"search": search})).await;
     let list = &answer.data()["conversations"];
     let ids = ids_of(&list["conversations"]);
-    assert_eq!(
-        list["pagination"]["total"],
-        json!(ids.len()),
-        "total for {search:?}"
-    );
+    assert_eq!(list["pagination"]["total"], json!(ids.len()), "total for {search:?}");
     ids
 }
 
@@ -257,25 +248,16 @@ async fn three_digits_are_words_not_a_phone_fragment() {
         with_summary("conv_2", "Invoice 12345 disputed"),
     ]))
     .await;
-    assert_searches(
-        &app,
-        &[
-            ("123", &["conv_2"]),
-            ("555", &[]),
-            ("310", &[]),
-            ("(234)", &[]),
-        ],
-    )
-    .await;
+    assert_searches(&app, &[("123", &["conv_2"]), ("555", &[]), ("310", &[]), ("(234)", &[])]).await;
 }
 
 #[tokio::test]
 async fn search_is_trimmed_and_blank_means_no_search() {
-    let app = app_with(json!([
-        with_summary("conv_1", "Water heater leaking"),
-        with_summary("conv_2", "Furnace inspection"),
-    ]))
-    .await;
+    let app =
+        app_with(json!(
+            [with_summary("conv_1", "Water heater leaking"), with_summary("conv_2", "Furnace inspection"),]
+        ))
+        .await;
     assert_searches(
         &app,
         &[
@@ -289,13 +271,8 @@ async fn search_is_trimmed_and_blank_means_no_search() {
     )
     .await;
     let everything = app.gql(SEARCH, json!({"search": null})).await;
-    assert_eq!(
-        ids_of(&everything.data()["conversations"]["conversations"]),
-        ["conv_1", "conv_2"],
-        "a null search"
-    );
-    let query =
-        r#"{ conversations(filter: {search: "  ", tags: ["nope"]}) { pagination { total } } }"#;
+    assert_eq!(ids_of(&everything.data()["conversations"]["conversations"]), ["conv_1", "conv_2"], "a null search");
+    let query = r#"{ conversations(filter: {search: "  ", tags: ["nope"]}) { pagination { total } } }"#;
     assert_eq!(
         app.gql(query, json!({})).await.data()["conversations"]["pagination"]["total"],
         0,
@@ -307,7 +284,10 @@ async fn search_is_trimmed_and_blank_means_no_search() {
 async fn search_combines_with_other_filters_and_total() {
     let app = app_with(json!([
         plain("conv_1", json!({"summary": "No hot water", "tags": ["emergency"], "status": "open"})),
-        plain("conv_2", json!({"summary": "Water heater pilot out", "tags": ["emergency", "water_heater"], "status": "open"})),
+        plain(
+            "conv_2",
+            json!({"summary": "Water heater pilot out", "tags": ["emergency", "water_heater"], "status": "open"})
+        ),
         plain("conv_3", json!({"summary": "Water heater quote", "tags": ["sales_inquiry"], "status": "open"})),
         plain("conv_4", json!({"summary": "Water heater installed", "tags": ["emergency"], "status": "resolved"})),
         plain("conv_5", json!({"summary": "Furnace noise", "tags": ["emergency"], "status": "open"})),
@@ -318,57 +298,17 @@ async fn search_combines_with_other_filters_and_total() {
           conversations { id } pagination { total hasMore } } }";
     // (filter, limit, ids, total, hasMore)
     let cases: [(Value, u8, &[&str], u8, bool); 5] = [
-        (
-            json!({"search": "water hea", "tags": ["emergency"]}),
-            20,
-            &["conv_2", "conv_4"],
-            2,
-            false,
-        ),
-        (
-            json!({"search": "water", "status": "OPEN"}),
-            20,
-            &["conv_1", "conv_2", "conv_3"],
-            3,
-            false,
-        ),
-        (
-            json!({"search": "water", "status": "OPEN"}),
-            1,
-            &["conv_1"],
-            3,
-            true,
-        ),
-        (
-            json!({"search": "water hea", "status": "OPEN", "tags": ["Emergency"]}),
-            20,
-            &["conv_2"],
-            1,
-            false,
-        ),
-        (
-            json!({"search": "furnace", "status": "RESOLVED"}),
-            20,
-            &[],
-            0,
-            false,
-        ),
+        (json!({"search": "water hea", "tags": ["emergency"]}), 20, &["conv_2", "conv_4"], 2, false),
+        (json!({"search": "water", "status": "OPEN"}), 20, &["conv_1", "conv_2", "conv_3"], 3, false),
+        (json!({"search": "water", "status": "OPEN"}), 1, &["conv_1"], 3, true),
+        (json!({"search": "water hea", "status": "OPEN", "tags": ["Emergency"]}), 20, &["conv_2"], 1, false),
+        (json!({"search": "furnace", "status": "RESOLVED"}), 20, &[], 0, false),
     ];
     for (filter, limit, ids, total, has_more) in cases {
-        let answer = app
-            .gql(query, json!({"filter": filter, "limit": limit}))
-            .await;
+        let answer = app.gql(query, json!({"filter": filter, "limit": limit})).await;
         let list = &answer.data()["conversations"];
-        assert_eq!(
-            ids_of(&list["conversations"]),
-            ids,
-            "{filter} limit {limit}"
-        );
-        assert_eq!(
-            list["pagination"],
-            json!({"total": total, "hasMore": has_more}),
-            "{filter} limit {limit}"
-        );
+        assert_eq!(ids_of(&list["conversations"]), ids, "{filter} limit {limit}");
+        assert_eq!(list["pagination"], json!({"total": total, "hasMore": has_more}), "{filter} limit {limit}");
     }
 }
 
@@ -377,64 +317,32 @@ async fn a_note_imported_later_is_searchable_and_dropped_with_it() {
     let app = app_with(json!([with_summary("conv_1", "Leaking pipe")])).await;
     assert_searches(&app, &[("gate", &[]), ("leak", &["conv_1"])]).await;
 
-    let with_note = plain(
-        "conv_1",
-        json!({"summary": "Leaking pipe", "notes": [note("note_1", "Gate code 4411")]}),
-    );
+    let with_note = plain("conv_1", json!({"summary": "Leaking pipe", "notes": [note("note_1", "Gate code 4411")]}));
     app.import(&json!([with_note])).await;
-    assert_searches(
-        &app,
-        &[
-            ("gate", &["conv_1"]),
-            ("4411", &["conv_1"]),
-            ("leak", &["conv_1"]),
-        ],
-    )
-    .await;
+    assert_searches(&app, &[("gate", &["conv_1"]), ("4411", &["conv_1"]), ("leak", &["conv_1"])]).await;
 
-    app.import(&json!([with_summary("conv_1", "Leaking pipe")]))
-        .await;
+    app.import(&json!([with_summary("conv_1", "Leaking pipe")])).await;
     assert_searches(&app, &[("gate", &[]), ("leak", &["conv_1"])]).await;
 }
 
 #[tokio::test]
 async fn a_note_moved_by_import_is_found_only_where_it_now_is() {
     let app = app_with(json!([
-        plain(
-            "conv_1",
-            json!({"notes": [note("note_1", "Gate code 4411")]})
-        ),
+        plain("conv_1", json!({"notes": [note("note_1", "Gate code 4411")]})),
         plain("conv_2", json!({})),
     ]))
     .await;
     assert_searches(&app, &[("gate", &["conv_1"])]).await;
 
-    app.import(&json!([plain(
-        "conv_2",
-        json!({"notes": [note("note_1", "Gate code 4411")]})
-    )]))
-    .await;
-    let notes = app
-        .gql(
-            r#"{ conversation(id: "conv_1") { notes { id } } }"#,
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        notes.data()["conversation"]["notes"],
-        json!([]),
-        "the note left conv_1"
-    );
+    app.import(&json!([plain("conv_2", json!({"notes": [note("note_1", "Gate code 4411")]}))])).await;
+    let notes = app.gql(r#"{ conversation(id: "conv_1") { notes { id } } }"#, json!({})).await;
+    assert_eq!(notes.data()["conversation"]["notes"], json!([]), "the note left conv_1");
     assert_searches(&app, &[("gate", &["conv_2"])]).await;
 }
 
 #[tokio::test]
 async fn a_note_added_by_mutation_is_searchable_at_once() {
-    let app = app_with(json!([
-        plain("conv_1", json!({})),
-        plain("conv_2", json!({}))
-    ]))
-    .await;
+    let app = app_with(json!([plain("conv_1", json!({})), plain("conv_2", json!({}))])).await;
     let added = app
         .gql(
             "mutation($input: AddConversationNoteInput!) {
@@ -442,10 +350,7 @@ async fn a_note_added_by_mutation_is_searchable_at_once() {
             json!({"input": {"conversationId": "conv_2", "content": "Dog in the yard, call first"}}),
         )
         .await;
-    assert_eq!(
-        added.data()["addConversationNote"]["note"]["content"],
-        "Dog in the yard, call first"
-    );
+    assert_eq!(added.data()["addConversationNote"]["note"]["content"], "Dog in the yard, call first");
     assert_searches(&app, &[("dog yard", &["conv_2"]), ("call", &["conv_2"])]).await;
 }
 
@@ -463,8 +368,7 @@ async fn a_customer_renamed_by_import_is_found_by_the_new_name_only() {
 
     let renamed = json!({"id": "cust_shared", "name": "Olga Ivanova", "email": "olga@newmail.com",
                          "phone": "+14155559876"});
-    app.import(&json!([plain("conv_1", json!({"customer": renamed}))]))
-        .await;
+    app.import(&json!([plain("conv_1", json!({"customer": renamed}))])).await;
     assert_searches(
         &app,
         &[

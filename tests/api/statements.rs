@@ -13,13 +13,7 @@ async fn statements_for(app: &TestApp, limit: usize) -> u64 {
     let before = app.store.statements_sent();
     let answer = app.gql(&query, json!({"limit": limit})).await;
     let after = app.store.statements_sent();
-    assert_eq!(
-        answer.data()["conversations"]["conversations"]
-            .as_array()
-            .unwrap()
-            .len(),
-        limit
-    );
+    assert_eq!(answer.data()["conversations"]["conversations"].as_array().unwrap().len(), limit);
     after - before
 }
 

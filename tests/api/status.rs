@@ -31,8 +31,7 @@ async fn set_status_as(app: &TestApp, (key, workspace): (&str, &str), input: Val
         "mutation($input: UpdateConversationStatusInput!) {{
            updateConversationStatus(input: $input) {{ conversation {{ {ALL_FIELDS} }} }} }}"
     );
-    app.gql_as(key, workspace, &query, json!({"input": input}))
-        .await
+    app.gql_as(key, workspace, &query, json!({"input": input})).await
 }
 
 async fn set_status(app: &TestApp, id: &str, status: &str, notes: Option<&str>) -> Answer {
@@ -58,11 +57,7 @@ async fn read_back(app: &TestApp, id: &str) -> Value {
 async fn set_ok(app: &TestApp, id: &str, status: &str, notes: Option<&str>) -> Value {
     let answer = set_status(app, id, status, notes).await;
     let payload = answer.data()["updateConversationStatus"]["conversation"].clone();
-    assert_eq!(
-        payload,
-        read_back(app, id).await,
-        "payload and read-back agree"
-    );
+    assert_eq!(payload, read_back(app, id).await, "payload and read-back agree");
     assert_eq!(payload["status"], status);
     payload
 }
@@ -80,21 +75,14 @@ fn status_events(conversation: &Value) -> Vec<Value> {
 }
 
 fn instant(value: &Value) -> DateTime<Utc> {
-    value
-        .as_str()
-        .unwrap_or_else(|| panic!("a date-time, not {value}"))
-        .parse()
-        .expect("RFC 3339")
+    value.as_str().unwrap_or_else(|| panic!("a date-time, not {value}")).parse().expect("RFC 3339")
 }
 
 fn assert_recent(value: &Value, before: DateTime<Utc>) {
     let at = instant(value);
     let after = Utc::now();
     let slack = chrono::Duration::seconds(1);
-    assert!(
-        before - slack <= at && at <= after + slack,
-        "{at} is not between {before} and {after}"
-    );
+    assert!(before - slack <= at && at <= after + slack, "{at} is not between {before} and {after}");
 }
 
 fn assert_refused(answer: &Answer, code: &str, field: &str) {
@@ -112,16 +100,9 @@ async fn resolving_sets_resolved_at_to_now_and_stores_the_notes() {
     let resolved = set_ok(&app, "conv_open", "RESOLVED", Some("Relit the pilot")).await;
 
     assert_recent(&resolved["resolvedAt"], before);
-    assert!(
-        resolved["resolvedAt"].as_str().unwrap().ends_with('Z'),
-        "UTC with Z: {}",
-        resolved["resolvedAt"]
-    );
+    assert!(resolved["resolvedAt"].as_str().unwrap().ends_with('Z'), "UTC with Z: {}", resolved["resolvedAt"]);
     assert_eq!(resolved["resolutionNotes"], "Relit the pilot");
-    assert_eq!(
-        status_events(&resolved),
-        [json!({"from": "OPEN", "to": "RESOLVED"})]
-    );
+    assert_eq!(status_events(&resolved), [json!({"from": "OPEN", "to": "RESOLVED"})]);
     assert_recent(&resolved["activity"][0]["at"], before);
     assert_eq!(resolved["lastActivityAt"], LAST_ACTIVITY);
 }
@@ -136,10 +117,7 @@ async fn resolving_without_notes_leaves_them_null() {
 
     assert_recent(&resolved["resolvedAt"], before);
     assert_eq!(resolved["resolutionNotes"], Value::Null);
-    assert_eq!(
-        status_events(&resolved),
-        [json!({"from": "PENDING", "to": "RESOLVED"})]
-    );
+    assert_eq!(status_events(&resolved), [json!({"from": "PENDING", "to": "RESOLVED"})]);
 }
 
 #[tokio::test]
@@ -147,8 +125,7 @@ async fn explicit_null_notes_are_no_notes() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
 
-    let input =
-        json!({"conversationId": "conv_open", "status": "PENDING", "resolutionNotes": null});
+    let input = json!({"conversationId": "conv_open", "status": "PENDING", "resolutionNotes": null});
     let answer = set_status_as(&app, (&app.api_key, &app.workspace), input).await;
 
     let conversation = &answer.data()["updateConversationStatus"]["conversation"];
@@ -161,30 +138,18 @@ async fn resolving_again_with_notes_keeps_resolved_at_and_replaces_the_notes() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
 
-    let imported = set_ok(
-        &app,
-        "conv_resolved",
-        "RESOLVED",
-        Some("Replaced the thermocouple"),
-    )
-    .await;
+    let imported = set_ok(&app, "conv_resolved", "RESOLVED", Some("Replaced the thermocouple")).await;
     let first = set_ok(&app, "conv_open", "RESOLVED", Some("First visit")).await;
     let second = set_ok(&app, "conv_open", "RESOLVED", Some("Second visit")).await;
 
     assert_eq!(imported["resolvedAt"], RESOLVED_AT);
     assert_eq!(imported["resolutionNotes"], "Replaced the thermocouple");
-    assert_eq!(
-        status_events(&imported),
-        [json!({"from": "RESOLVED", "to": "RESOLVED"})]
-    );
+    assert_eq!(status_events(&imported), [json!({"from": "RESOLVED", "to": "RESOLVED"})]);
     assert_eq!(second["resolvedAt"], first["resolvedAt"]);
     assert_eq!(second["resolutionNotes"], "Second visit");
     assert_eq!(
         status_events(&second),
-        [
-            json!({"from": "OPEN", "to": "RESOLVED"}),
-            json!({"from": "RESOLVED", "to": "RESOLVED"})
-        ]
+        [json!({"from": "OPEN", "to": "RESOLVED"}), json!({"from": "RESOLVED", "to": "RESOLVED"})]
     );
 }
 
@@ -215,10 +180,7 @@ async fn leaving_resolved_clears_resolved_at_and_notes() {
     for (conversation, to) in [(&opened, "OPEN"), (&pending, "PENDING")] {
         assert_eq!(conversation["resolvedAt"], Value::Null);
         assert_eq!(conversation["resolutionNotes"], Value::Null);
-        assert_eq!(
-            status_events(conversation),
-            [json!({"from": "RESOLVED", "to": to})]
-        );
+        assert_eq!(status_events(conversation), [json!({"from": "RESOLVED", "to": to})]);
         assert_eq!(conversation["lastActivityAt"], LAST_ACTIVITY);
     }
 }
@@ -258,21 +220,10 @@ async fn moves_between_open_and_pending() {
     assert_eq!(back["resolutionNotes"], Value::Null);
     assert_eq!(
         status_events(&back),
-        [
-            json!({"from": "OPEN", "to": "PENDING"}),
-            json!({"from": "PENDING", "to": "OPEN"})
-        ]
+        [json!({"from": "OPEN", "to": "PENDING"}), json!({"from": "PENDING", "to": "OPEN"})]
     );
-    let pending = app
-        .gql(
-            "{ conversations(filter: {status: PENDING}) { conversations { id } } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        pending.data()["conversations"]["conversations"],
-        json!([{"id": "conv_pending"}])
-    );
+    let pending = app.gql("{ conversations(filter: {status: PENDING}) { conversations { id } } }", json!({})).await;
+    assert_eq!(pending.data()["conversations"]["conversations"], json!([{"id": "conv_pending"}]));
 }
 
 #[tokio::test]
@@ -331,10 +282,7 @@ async fn another_workspaces_conversation_is_not_found_and_keeps_its_status() {
     let answer = set_status(&app, "conv_theirs", "RESOLVED", Some("Done")).await;
 
     assert_eq!(answer.code(), "NOT_FOUND", "{}", answer.body);
-    assert_eq!(
-        read_back_as(&app, (&key, &workspace), "conv_theirs").await,
-        before
-    );
+    assert_eq!(read_back_as(&app, (&key, &workspace), "conv_theirs").await, before);
 }
 
 #[tokio::test]
@@ -342,12 +290,9 @@ async fn last_activity_never_changes() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
 
-    for (status, notes) in [
-        ("PENDING", None),
-        ("RESOLVED", Some("Fixed")),
-        ("RESOLVED", Some("Fixed for good")),
-        ("OPEN", None),
-    ] {
+    for (status, notes) in
+        [("PENDING", None), ("RESOLVED", Some("Fixed")), ("RESOLVED", Some("Fixed for good")), ("OPEN", None)]
+    {
         let conversation = set_ok(&app, "conv_open", status, notes).await;
         assert_eq!(conversation["lastActivityAt"], LAST_ACTIVITY);
     }

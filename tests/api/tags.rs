@@ -35,21 +35,14 @@ impl Change {
     }
 }
 
-async fn change_as(
-    app: &TestApp,
-    (key, workspace): (&str, &str),
-    change: Change,
-    id: &str,
-    tags: &[&str],
-) -> Answer {
+async fn change_as(app: &TestApp, (key, workspace): (&str, &str), change: Change, id: &str, tags: &[&str]) -> Answer {
     let query = format!(
         "mutation($input: ConversationTagsInput!) {{
            {}(input: $input) {{ conversation {{ {ALL_FIELDS} }} }} }}",
         change.field()
     );
     let input = json!({"conversationId": id, "tags": tags});
-    app.gql_as(key, workspace, &query, json!({"input": input}))
-        .await
+    app.gql_as(key, workspace, &query, json!({"input": input})).await
 }
 
 async fn change(app: &TestApp, change: Change, id: &str, tags: &[&str]) -> Answer {
@@ -60,11 +53,7 @@ async fn change(app: &TestApp, change: Change, id: &str, tags: &[&str]) -> Answe
 async fn change_ok(app: &TestApp, kind: Change, id: &str, tags: &[&str]) -> Value {
     let answer = change(app, kind, id, tags).await;
     let payload = answer.data()[kind.field()]["conversation"].clone();
-    assert_eq!(
-        payload,
-        read_back(app, id).await,
-        "payload and read-back agree"
-    );
+    assert_eq!(payload, read_back(app, id).await, "payload and read-back agree");
     assert_eq!(payload["lastActivityAt"], LAST_ACTIVITY);
     payload
 }
@@ -118,8 +107,7 @@ fn tags_of(conversation: &Value) -> Vec<String> {
 }
 
 async fn tagged(app: &TestApp, filter: &str) -> Vec<String> {
-    app.ids(&format!("(filter: {filter}, sort: CREATED_ASC)"))
-        .await
+    app.ids(&format!("(filter: {filter}, sort: CREATED_ASC)")).await
 }
 
 #[tokio::test]
@@ -127,23 +115,9 @@ async fn adds_normalised_tags_after_those_held() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
 
-    let conversation = add_ok(
-        &app,
-        "conv_1",
-        &[" Emergency_Call ", "Zone:North-2", "9LIVES"],
-    )
-    .await;
+    let conversation = add_ok(&app, "conv_1", &[" Emergency_Call ", "Zone:North-2", "9LIVES"]).await;
 
-    assert_eq!(
-        conversation["tags"],
-        json!([
-            "emergency",
-            "water_heater",
-            "emergency_call",
-            "zone:north-2",
-            "9lives"
-        ])
-    );
+    assert_eq!(conversation["tags"], json!(["emergency", "water_heater", "emergency_call", "zone:north-2", "9lives"]));
     assert_eq!(
         kinds_and_details(&conversation),
         json!([{"kind": "TAGS_ADDED", "details": {"tags": ["emergency_call", "zone:north-2", "9lives"]}}])
@@ -182,27 +156,10 @@ async fn a_bad_tag_refuses_the_whole_call() {
         "a.b",
         too_long.as_str(),
     ] {
-        assert_refused(
-            &app,
-            Change::Add,
-            "conv_1",
-            &["fine_tag", bad],
-            "BAD_USER_INPUT",
-        )
-        .await;
-        assert_refused(
-            &app,
-            Change::Remove,
-            "conv_1",
-            &["emergency", bad],
-            "BAD_USER_INPUT",
-        )
-        .await;
+        assert_refused(&app, Change::Add, "conv_1", &["fine_tag", bad], "BAD_USER_INPUT").await;
+        assert_refused(&app, Change::Remove, "conv_1", &["emergency", bad], "BAD_USER_INPUT").await;
     }
-    assert_eq!(
-        tagged(&app, "{tags: [\"fine_tag\"]}").await,
-        Vec::<String>::new()
-    );
+    assert_eq!(tagged(&app, "{tags: [\"fine_tag\"]}").await, Vec::<String>::new());
 }
 
 #[tokio::test]
@@ -245,17 +202,9 @@ async fn duplicates_within_a_call_count_once() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
 
-    let conversation = add_ok(
-        &app,
-        "conv_2",
-        &["Leak", "leak ", "drain", "LEAK", " Drain"],
-    )
-    .await;
+    let conversation = add_ok(&app, "conv_2", &["Leak", "leak ", "drain", "LEAK", " Drain"]).await;
 
-    assert_eq!(
-        conversation["tags"],
-        json!(["sales_inquiry", "leak", "drain"])
-    );
+    assert_eq!(conversation["tags"], json!(["sales_inquiry", "leak", "drain"]));
     assert_eq!(
         kinds_and_details(&conversation),
         json!([{"kind": "TAGS_ADDED", "details": {"tags": ["leak", "drain"]}}])
@@ -267,12 +216,7 @@ async fn events_list_only_the_tags_that_changed_in_the_order_given() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
 
-    add_ok(
-        &app,
-        "conv_1",
-        &["vip", "emergency", "attic", "water_heater"],
-    )
-    .await;
+    add_ok(&app, "conv_1", &["vip", "emergency", "attic", "water_heater"]).await;
     let conversation = remove_ok(&app, "conv_1", &["nope", " VIP ", "emergency", "vip"]).await;
 
     assert_eq!(conversation["tags"], json!(["water_heater", "attic"]));
@@ -306,10 +250,7 @@ async fn tags_keep_insertion_order_and_a_re_added_tag_goes_last() {
     remove_ok(&app, "conv_2", &["sales_inquiry"]).await;
     let conversation = add_ok(&app, "conv_2", &["sales_inquiry"]).await;
 
-    assert_eq!(
-        conversation["tags"],
-        json!(["zeta", "alpha", "mid", "sales_inquiry"])
-    );
+    assert_eq!(conversation["tags"], json!(["zeta", "alpha", "mid", "sales_inquiry"]));
     assert_eq!(
         kinds_and_details(&conversation),
         json!([
@@ -339,14 +280,7 @@ async fn a_call_that_would_pass_fifty_tags_is_refused_whole() {
     assert_eq!(tags_of(&full), expected, "exactly fifty is fine");
 
     assert_refused(&app, Change::Add, "conv_45", &["new_05"], "BAD_USER_INPUT").await;
-    assert_refused(
-        &app,
-        Change::Add,
-        "conv_45",
-        &["held_01", "new_05"],
-        "BAD_USER_INPUT",
-    )
-    .await;
+    assert_refused(&app, Change::Add, "conv_45", &["held_01", "new_05"], "BAD_USER_INPUT").await;
     let unchanged = add_ok(&app, "conv_45", &["held_01", "new_04"]).await;
     assert_eq!(unchanged, full, "adding held tags at fifty is a no-op");
 
@@ -373,18 +307,8 @@ async fn the_tags_filter_sees_changes_at_once() {
     add_ok(&app, "conv_2", &["Same_Day"]).await;
     assert_eq!(tagged(&app, "{tags: [\"same_day\"]}").await, ["conv_2"]);
     assert_eq!(tagged(&app, "{tags: [\" SAME_DAY \"]}").await, ["conv_2"]);
-    assert_eq!(
-        tagged(
-            &app,
-            "{tags: [\"same_day\", \"sales_inquiry\"], tagMatch: ALL}"
-        )
-        .await,
-        ["conv_2"]
-    );
-    assert_eq!(
-        tagged(&app, "{tags: [\"same_day\", \"emergency\"], tagMatch: ANY}").await,
-        ["conv_1", "conv_2"]
-    );
+    assert_eq!(tagged(&app, "{tags: [\"same_day\", \"sales_inquiry\"], tagMatch: ALL}").await, ["conv_2"]);
+    assert_eq!(tagged(&app, "{tags: [\"same_day\", \"emergency\"], tagMatch: ANY}").await, ["conv_1", "conv_2"]);
 
     remove_ok(&app, "conv_2", &["same_day"]).await;
     assert_eq!(tagged(&app, "{tags: [\"same_day\"]}").await, none);
@@ -420,10 +344,7 @@ async fn another_workspaces_conversation_is_not_found_and_keeps_its_tags() {
         assert_eq!(answer.code(), "NOT_FOUND", "{}", answer.body);
     }
 
-    assert_eq!(
-        read_back_as(&app, (&key, &workspace), "conv_theirs").await,
-        before
-    );
+    assert_eq!(read_back_as(&app, (&key, &workspace), "conv_theirs").await, before);
 }
 
 #[tokio::test]
@@ -437,8 +358,5 @@ async fn the_same_id_in_two_workspaces_keeps_separate_tags() {
     add_ok(&app, "conv_1", &["ours_only"]).await;
     remove_ok(&app, "conv_1", &["emergency"]).await;
 
-    assert_eq!(
-        read_back_as(&app, (&key, &workspace), "conv_1").await,
-        theirs
-    );
+    assert_eq!(read_back_as(&app, (&key, &workspace), "conv_1").await, theirs);
 }

@@ -96,17 +96,11 @@ impl ConversationFilter {
         let field = |name: &str| format!("filter.{name}");
         let created_from = self
             .date_from
-            .map(|d| {
-                parse_date_bound(d.as_str(), Bound::From)
-                    .map_err(|e| AppError::bad_input(field("dateFrom"), e))
-            })
+            .map(|d| parse_date_bound(d.as_str(), Bound::From).map_err(|e| AppError::bad_input(field("dateFrom"), e)))
             .transpose()?;
         let created_to = self
             .date_to
-            .map(|d| {
-                parse_date_bound(d.as_str(), Bound::To)
-                    .map_err(|e| AppError::bad_input(field("dateTo"), e))
-            })
+            .map(|d| parse_date_bound(d.as_str(), Bound::To).map_err(|e| AppError::bad_input(field("dateTo"), e)))
             .transpose()?;
         if let (Some(from), Some(to)) = (created_from, created_to) {
             if from > to {
@@ -129,19 +123,10 @@ impl ConversationFilter {
             status: match self.status.unwrap_or_default() {
                 StatusFilter::All => domain::StatusFilter::All,
                 StatusFilter::Open => domain::StatusFilter::Only(domain::ConversationStatus::Open),
-                StatusFilter::Pending => {
-                    domain::StatusFilter::Only(domain::ConversationStatus::Pending)
-                }
-                StatusFilter::Resolved => {
-                    domain::StatusFilter::Only(domain::ConversationStatus::Resolved)
-                }
+                StatusFilter::Pending => domain::StatusFilter::Only(domain::ConversationStatus::Pending),
+                StatusFilter::Resolved => domain::StatusFilter::Only(domain::ConversationStatus::Resolved),
             },
-            channels: self
-                .channels
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into)
-                .collect(),
+            channels: self.channels.unwrap_or_default().into_iter().map(Into::into).collect(),
             assignee_id: self.assignee_id.map(|id| id.0),
             customer_id: self.customer_id.map(|id| id.0),
             created_from,

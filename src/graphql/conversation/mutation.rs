@@ -62,15 +62,11 @@ pub struct AddConversationNotePayload {
 }
 
 fn payload(conversation: crate::domain::Conversation) -> ConversationPayload {
-    ConversationPayload {
-        conversation: Conversation(conversation),
-    }
+    ConversationPayload { conversation: Conversation(conversation) }
 }
 
 fn tags(raw: &[String]) -> Result<TagList> {
-    TagList::parse_call(raw)
-        .map_err(|e| AppError::bad_input("input.tags", e))
-        .gql()
+    TagList::parse_call(raw).map_err(|e| AppError::bad_input("input.tags", e)).gql()
 }
 
 #[Object]
@@ -84,16 +80,8 @@ impl ConversationMutation {
     ) -> Result<ConversationPayload> {
         let state = ctx.state();
         let assignee = input.assignee_id.as_ref().map(|id| id.as_str());
-        let updated = state
-            .store
-            .assign(
-                ctx.workspace(),
-                &input.conversation_id,
-                assignee,
-                state.clock.as_ref(),
-            )
-            .await
-            .gql()?;
+        let updated =
+            state.store.assign(ctx.workspace(), &input.conversation_id, assignee, state.clock.as_ref()).await.gql()?;
         Ok(payload(updated))
     }
 
@@ -111,12 +99,7 @@ impl ConversationMutation {
         let state = ctx.state();
         let updated = state
             .store
-            .set_status(
-                ctx.workspace(),
-                &input.conversation_id,
-                change,
-                state.clock.as_ref(),
-            )
+            .set_status(ctx.workspace(), &input.conversation_id, change, state.clock.as_ref())
             .await
             .gql()?;
         Ok(payload(updated))
@@ -131,16 +114,8 @@ impl ConversationMutation {
     ) -> Result<ConversationPayload> {
         let tags = tags(&input.tags)?;
         let state = ctx.state();
-        let updated = state
-            .store
-            .add_tags(
-                ctx.workspace(),
-                &input.conversation_id,
-                &tags,
-                state.clock.as_ref(),
-            )
-            .await
-            .gql()?;
+        let updated =
+            state.store.add_tags(ctx.workspace(), &input.conversation_id, &tags, state.clock.as_ref()).await.gql()?;
         Ok(payload(updated))
     }
 
@@ -155,12 +130,7 @@ impl ConversationMutation {
         let state = ctx.state();
         let updated = state
             .store
-            .remove_tags(
-                ctx.workspace(),
-                &input.conversation_id,
-                &tags,
-                state.clock.as_ref(),
-            )
+            .remove_tags(ctx.workspace(), &input.conversation_id, &tags, state.clock.as_ref())
             .await
             .gql()?;
         Ok(payload(updated))
@@ -172,25 +142,14 @@ impl ConversationMutation {
         ctx: &Context<'_>,
         input: AddConversationNoteInput,
     ) -> Result<AddConversationNotePayload> {
-        let content = NoteContent::parse(&input.content)
-            .map_err(|e| AppError::bad_input("input.content", e))
-            .gql()?;
+        let content = NoteContent::parse(&input.content).map_err(|e| AppError::bad_input("input.content", e)).gql()?;
         let state = ctx.state();
         let internal = input.internal.unwrap_or(true);
         let (note, conversation) = state
             .store
-            .add_note(
-                ctx.workspace(),
-                &input.conversation_id,
-                content,
-                internal,
-                state.clock.as_ref(),
-            )
+            .add_note(ctx.workspace(), &input.conversation_id, content, internal, state.clock.as_ref())
             .await
             .gql()?;
-        Ok(AddConversationNotePayload {
-            note: Note(note),
-            conversation: Conversation(conversation),
-        })
+        Ok(AddConversationNotePayload { note: Note(note), conversation: Conversation(conversation) })
     }
 }

@@ -112,20 +112,11 @@ impl Conversation {
 
     /// The customer on the other end.
     async fn customer(&self, ctx: &Context<'_>) -> Result<Customer> {
-        let found = ctx
-            .loaders()
-            .customers
-            .load_one(self.0.customer_id.clone())
-            .await
-            .map_err(loader_error)?;
+        let found = ctx.loaders().customers.load_one(self.0.customer_id.clone()).await.map_err(loader_error)?;
         found
             .map(Customer)
             .ok_or_else(|| {
-                AppError::internal(anyhow::anyhow!(
-                    "conversation {} has no customer {}",
-                    self.0.id,
-                    self.0.customer_id
-                ))
+                AppError::internal(anyhow::anyhow!("conversation {} has no customer {}", self.0.id, self.0.customer_id))
             })
             .gql()
     }
@@ -135,12 +126,7 @@ impl Conversation {
         let Some(id) = &self.0.assignee_id else {
             return Ok(None);
         };
-        let found = ctx
-            .loaders()
-            .users
-            .load_one(id.clone())
-            .await
-            .map_err(loader_error)?;
+        let found = ctx.loaders().users.load_one(id.clone()).await.map_err(loader_error)?;
         Ok(found.map(User))
     }
 
@@ -161,12 +147,7 @@ impl Conversation {
 
     /// Tags, in the order they were added.
     async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
-        let found = ctx
-            .loaders()
-            .tags
-            .load_one(self.0.id.clone())
-            .await
-            .map_err(loader_error)?;
+        let found = ctx.loaders().tags.load_one(self.0.id.clone()).await.map_err(loader_error)?;
         Ok(found.unwrap_or_default())
     }
 
@@ -196,28 +177,14 @@ impl Conversation {
 
     /// Notes of the team, oldest first.
     async fn notes(&self, ctx: &Context<'_>) -> Result<Vec<Note>> {
-        let found = ctx
-            .loaders()
-            .notes
-            .load_one(self.0.id.clone())
-            .await
-            .map_err(loader_error)?;
+        let found = ctx.loaders().notes.load_one(self.0.id.clone()).await.map_err(loader_error)?;
         Ok(found.unwrap_or_default().into_iter().map(Note).collect())
     }
 
     /// What the team did to it, oldest first.
     async fn activity(&self, ctx: &Context<'_>) -> Result<Vec<ActivityEvent>> {
-        let found = ctx
-            .loaders()
-            .activity
-            .load_one(self.0.id.clone())
-            .await
-            .map_err(loader_error)?;
-        Ok(found
-            .unwrap_or_default()
-            .into_iter()
-            .map(ActivityEvent)
-            .collect())
+        let found = ctx.loaders().activity.load_one(self.0.id.clone()).await.map_err(loader_error)?;
+        Ok(found.unwrap_or_default().into_iter().map(ActivityEvent).collect())
     }
 }
 
