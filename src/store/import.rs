@@ -12,7 +12,7 @@ use sea_orm::{
 use tracing::instrument;
 
 use super::counts::{Deltas, Group};
-use super::entity::{conversation, conversation_tag, customer, message, note, user};
+use super::entity::{conversation, conversation_tag, customer, message, note, user, workspace};
 use super::search_index::{self, customer_texts, words_of};
 use super::{Store, INSERT_CHUNK};
 use crate::domain::{Customer, ImportSummary, ImportedConversation, User, WorkspaceId};
@@ -54,6 +54,9 @@ async fn write_batch(
         batch.iter().map(|c| (c.conversation.id.as_str(), c)).collect();
     let ids: Vec<&str> = conversations.keys().copied().collect();
 
+    // Imports into one workspace run one at a time (the workspace row is their lock), so
+    // two imports can never both take a conversation for new and count it twice.
+    workspace::Entity::find_by_id(workspace.as_str()).lock_exclusive().one(txn).await?;
     let before = lock_existing(txn, workspace, &ids).await?;
     let renamed = renamed_customers(txn, workspace, &customers).await?;
     upsert_users(txn, workspace, users.values().copied()).await?;

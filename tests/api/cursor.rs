@@ -4,7 +4,8 @@ use serde_json::{json, Value};
 
 use crate::helpers::{conversation, ids_of, spawn_app, TestApp};
 
-const PAGE: &str = "query($filter: ConversationFilter, $sort: ConversationSort, $limit: Int, $offset: Int, $after: String) {
+const PAGE: &str =
+    "query($filter: ConversationFilter, $sort: ConversationSort, $limit: Int, $offset: Int, $after: String) {
     conversations(filter: $filter, sort: $sort, limit: $limit, offset: $offset, after: $after) {
       conversations { id }
       pagination { total hasMore nextCursor }

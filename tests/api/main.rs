@@ -8,6 +8,7 @@ mod assign;
 mod auth;
 mod cli;
 mod concurrency;
+mod counts;
 mod cursor;
 mod example;
 mod http;
