@@ -26,9 +26,21 @@ pub fn router(state: HttpState) -> Router {
         .route("/", get(graphiql::page))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn(telemetry::request_id))
         .with_state(state)
+}
+
+/// Prometheus text exposition of the gateway's counters.
+async fn metrics(State(state): State<HttpState>) -> ([(axum::http::HeaderName, &'static str); 1], String) {
+    let statements = state.app.store.statements_sent();
+    let body = format!(
+        "# HELP inbox_db_statements_total SQL statements sent to the database.\n\
+         # TYPE inbox_db_statements_total counter\n\
+         inbox_db_statements_total {statements}\n"
+    );
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }
 
 /// 200 when the database answers, else 503.

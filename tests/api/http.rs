@@ -316,3 +316,19 @@ async fn refusals_carry_their_codes_in_every_format() {
         assert!(answer.body["extensions"]["timestamp"].is_string());
     }
 }
+
+#[tokio::test]
+async fn metrics_count_the_sql_statements_sent() {
+    let app = crate::helpers::spawn_app().await;
+    let read = |body: String| -> u64 {
+        body.lines()
+            .find_map(|l| l.strip_prefix("inbox_db_statements_total "))
+            .and_then(|v| v.trim().parse().ok())
+            .expect("the statements counter")
+    };
+    let url = format!("{}/metrics", app.address);
+    let before = read(app.client.get(&url).send().await.unwrap().text().await.unwrap());
+    app.gql("{ conversations { pagination { total } } }", serde_json::json!({})).await.data();
+    let after = read(app.client.get(&url).send().await.unwrap().text().await.unwrap());
+    assert_eq!(after - before, 3, "key lookup, page, total");
+}
