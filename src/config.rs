@@ -1,8 +1,10 @@
 //! Typed settings with their defaults.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::domain::{Clock, SystemClock};
+use crate::graphql::QueryLimits;
 use crate::store::StoreOptions;
 
 /// The database used when neither `--database-url` nor `DATABASE_URL` is given.
@@ -16,12 +18,48 @@ pub struct Config {
     /// Address to listen on; port 0 picks a free port.
     pub bind: String,
     pub database: StoreOptions,
+    pub limits: Limits,
     pub clock: Arc<dyn Clock>,
 }
 
 impl Config {
     pub fn new(bind: impl Into<String>, database_url: impl Into<String>) -> Self {
-        Self { bind: bind.into(), database: StoreOptions::new(database_url), clock: Arc::new(SystemClock) }
+        Self {
+            bind: bind.into(),
+            database: StoreOptions::new(database_url),
+            limits: Limits::default(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// What one client may ask of the gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub query: QueryLimits,
+    /// Larger request bodies are refused with 413.
+    pub max_body_bytes: usize,
+    /// A request still running after this is cancelled (its transaction rolled back).
+    pub request_timeout: Duration,
+    /// Requests per second each API key may sustain (token bucket refill rate); 0 turns
+    /// the limit off.
+    pub rate_per_second: u32,
+    /// Requests an API key may send in a burst (token bucket size).
+    pub rate_burst: u32,
+    /// How long in-flight requests may take to finish after SIGTERM or Ctrl-C.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            query: QueryLimits::default(),
+            max_body_bytes: 1 << 20,
+            request_timeout: Duration::from_secs(10),
+            rate_per_second: 1_000,
+            rate_burst: 2_000,
+            shutdown_grace: Duration::from_secs(20),
+        }
     }
 }
 

@@ -2,14 +2,14 @@
 
 mod context;
 mod conversation;
-mod errors;
+mod limits;
 mod loaders;
 mod scalars;
 
 use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema};
 
 pub use context::{AppState, ContextExt, RequestContext};
-pub use errors::ErrorCodes;
+pub use limits::{Guard, QueryLimits};
 pub use loaders::Loaders;
 
 #[derive(MergedObject, Default)]
@@ -21,10 +21,12 @@ pub struct MutationRoot(conversation::ConversationMutation);
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// The schema with the shared state; each request adds its [`RequestContext`] and [`Loaders`].
-pub fn build_schema(state: AppState) -> AppSchema {
+pub fn build_schema(state: AppState, limits: QueryLimits) -> AppSchema {
     Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
         .data(state)
-        .extension(ErrorCodes)
+        .extension(Guard(limits))
+        .limit_depth(limits.depth)
+        .limit_complexity(limits.complexity)
         .finish()
 }
 

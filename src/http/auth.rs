@@ -8,8 +8,14 @@ use crate::store::Store;
 
 pub const WORKSPACE_HEADER: &str = "x-workspace-id";
 
+/// Who is calling: the workspace the request may act on, and its key (as its hash).
+pub struct Caller {
+    pub workspace: WorkspaceId,
+    pub key_hash: String,
+}
+
 /// The workspace a request may act on: its key's, when the header names that one.
-pub async fn authenticate(store: &Store, headers: &HeaderMap) -> Result<WorkspaceId, AppError> {
+pub async fn authenticate(store: &Store, headers: &HeaderMap) -> Result<Caller, AppError> {
     let authorization = headers
         .get(header::AUTHORIZATION)
         .ok_or(AppError::Unauthenticated("missing Authorization header: send `Authorization: Bearer <api key>`"))?;
@@ -30,5 +36,5 @@ pub async fn authenticate(store: &Store, headers: &HeaderMap) -> Result<Workspac
     if asked.trim() != workspace.as_str() {
         return Err(AppError::Forbidden("this API key does not give access to that workspace"));
     }
-    Ok(workspace)
+    Ok(Caller { workspace, key_hash: key.hash() })
 }

@@ -1,9 +1,13 @@
-//! `POST /graphql` and `GET /graphql`: authentication, execution, and a response that
-//! always carries `extensions.requestId` and `extensions.timestamp`.
+//! `POST /graphql` and `GET /graphql`: authentication, rate limit, execution under a
+//! deadline, and a response that always carries `extensions.requestId` and
+//! `extensions.timestamp`.
 
-use async_graphql::parser::types::OperationType;
+use std::time::{Duration, Instant};
+
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection};
 use async_graphql::{ErrorExtensions, ServerError};
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -47,10 +51,18 @@ pub async fn post(
     State(state): State<HttpState>,
     Extension(request_id): Extension<RequestId>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let format = Format::of(&headers);
-    let respond = Responder { state: &state, request_id: &request_id, format };
+    let respond = Responder::new(&state, &request_id, &headers);
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let limit = state.limits.max_body_bytes;
+            let message = format!("the request body is larger than the limit of {limit} bytes");
+            return respond.bad_input(StatusCode::PAYLOAD_TOO_LARGE, "body", &message);
+        }
+        Err(rejection) => return respond.error(rejection.status(), code::GRAPHQL_PARSE_FAILED, &rejection.body_text()),
+    };
     match serde_json::from_slice::<async_graphql::Request>(&body) {
         Ok(request) => respond.execute(&headers, request).await,
         Err(err) => respond.error(
@@ -72,12 +84,12 @@ pub async fn get(
     if wants_html && !query.contains("query=") {
         return graphiql::page().await.into_response();
     }
-    let respond = Responder { state: &state, request_id: &request_id, format: Format::of(&headers) };
+    let respond = Responder::new(&state, &request_id, &headers);
     let request = match request_from_query_string(&query) {
         Ok(request) => request,
         Err(message) => return respond.error(StatusCode::BAD_REQUEST, code::GRAPHQL_PARSE_FAILED, &message),
     };
-    if is_mutation(&request) {
+    if Operation::of(&request).is_mutation {
         return respond.error(
             StatusCode::METHOD_NOT_ALLOWED,
             code::GRAPHQL_VALIDATION_FAILED,
@@ -110,41 +122,116 @@ fn request_from_query_string(query: &str) -> Result<async_graphql::Request, Stri
     Ok(request)
 }
 
-/// True when the operation the request would run is a mutation.
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
-        return false;
-    };
-    doc.operations.iter().any(|(name, op)| {
-        let chosen = match (&request.operation_name, name) {
-            (Some(wanted), Some(name)) => wanted == name.as_str(),
-            (Some(_), None) => false,
-            (None, _) => true,
+/// What the request would run, as far as a quick parse tells: for the GET rule, and a
+/// metrics label of bounded cardinality (the schema's root fields, never client text).
+struct Operation {
+    is_mutation: bool,
+    label: String,
+}
+
+const ROOT_FIELDS: &[&str] = &[
+    "conversations",
+    "conversation",
+    "assignConversation",
+    "updateConversationStatus",
+    "addConversationTags",
+    "removeConversationTags",
+    "addConversationNote",
+    "__schema",
+    "__type",
+    "__typename",
+];
+
+impl Operation {
+    fn of(request: &async_graphql::Request) -> Self {
+        let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+            return Self { is_mutation: false, label: "invalid".to_owned() };
         };
-        chosen && op.node.ty == OperationType::Mutation
-    })
+        Self::chosen(&doc, request.operation_name.as_deref())
+            .unwrap_or_else(|| Self { is_mutation: false, label: "invalid".to_owned() })
+    }
+
+    fn chosen(doc: &ExecutableDocument, wanted: Option<&str>) -> Option<Self> {
+        let op = doc.operations.iter().find_map(|(name, op)| match (wanted, name) {
+            (Some(wanted), Some(name)) if wanted == name.as_str() => Some(op),
+            (None, _) => Some(op),
+            _ => None,
+        })?;
+        let mut fields: Vec<&str> = op
+            .node
+            .selection_set
+            .node
+            .items
+            .iter()
+            .map(|item| match &item.node {
+                Selection::Field(field) => ROOT_FIELDS.iter().copied().find(|f| *f == field.node.name.node.as_str()),
+                _ => None,
+            })
+            .map(|known| known.unwrap_or("other"))
+            .collect();
+        fields.sort_unstable();
+        fields.dedup();
+        Some(Self { is_mutation: op.node.ty == OperationType::Mutation, label: fields.join("+") })
+    }
 }
 
 struct Responder<'a> {
     state: &'a HttpState,
     request_id: &'a RequestId,
     format: Format,
+    started: Instant,
 }
 
-impl Responder<'_> {
+impl<'a> Responder<'a> {
+    fn new(state: &'a HttpState, request_id: &'a RequestId, headers: &HeaderMap) -> Self {
+        Self { state, request_id, format: Format::of(headers), started: Instant::now() }
+    }
+
     async fn execute(&self, headers: &HeaderMap, request: async_graphql::Request) -> Response {
-        let workspace = match auth::authenticate(&self.state.app.store, headers).await {
-            Ok(workspace) => workspace,
-            Err(err) => return self.app_error(&err),
+        let operation = Operation::of(&request);
+        let deadline = self.state.limits.request_timeout;
+        match tokio::time::timeout(deadline, self.authorised(headers, request, &operation.label)).await {
+            Ok(response) => response,
+            Err(_) => {
+                self.state.metrics.observe(&operation.label, "TIMEOUT", self.started.elapsed().as_secs_f64());
+                tracing::warn!(timeout = ?deadline, "request cancelled at its deadline");
+                self.error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    code::SERVICE_UNAVAILABLE,
+                    &format!("the request did not finish within {} s and was cancelled", deadline.as_secs_f64()),
+                )
+            }
+        }
+    }
+
+    async fn authorised(&self, headers: &HeaderMap, request: async_graphql::Request, label: &str) -> Response {
+        let caller = match auth::authenticate(&self.state.app.store, headers).await {
+            Ok(caller) => caller,
+            Err(err) => {
+                self.state.metrics.observe(label, err.code(), self.started.elapsed().as_secs_f64());
+                return self.app_error(&err);
+            }
         };
+        if let Err(wait) = self.state.rate_limiter.check(&caller.key_hash) {
+            self.state.metrics.rate_limited();
+            self.state.metrics.observe(label, code::RATE_LIMITED, self.started.elapsed().as_secs_f64());
+            return self.rate_limited(wait);
+        }
         let span = tracing::info_span!(
             "graphql",
             operation = request.operation_name.as_deref().unwrap_or("-"),
-            workspace = %workspace,
+            workspace = %caller.workspace,
         );
-        let loaders = Loaders::new(&self.state.app.store, &workspace);
-        let request = request.data(RequestContext { workspace }).data(loaders);
+        let loaders = Loaders::new(&self.state.app.store, &caller.workspace);
+        let request = request.data(RequestContext { workspace: caller.workspace }).data(loaders);
         let response = self.state.schema.execute(request).instrument(span).await;
+        let outcome = response
+            .errors
+            .first()
+            .and_then(|e| e.extensions.as_ref())
+            .and_then(|x| x.get("code"))
+            .map_or_else(|| "ok".to_owned(), |c| c.to_string().trim_matches('"').to_owned());
+        self.state.metrics.observe(label, &outcome, self.started.elapsed().as_secs_f64());
         let status = self.status_of(&response);
         self.render(status, response)
     }
@@ -152,10 +239,7 @@ impl Responder<'_> {
     fn status_of(&self, response: &async_graphql::Response) -> StatusCode {
         let has_code = |wanted: &str| {
             response.errors.iter().any(|e| {
-                e.extensions
-                    .as_ref()
-                    .and_then(|x| x.get("code"))
-                    .is_some_and(|c| *c == async_graphql::Value::from(wanted))
+                e.extensions.as_ref().and_then(|x| x.get("code")).is_some_and(|c| *c == async_graphql::Value::from(wanted))
             })
         };
         if has_code(code::SERVICE_UNAVAILABLE) {
@@ -178,12 +262,28 @@ impl Responder<'_> {
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let error = err.extend();
-        let mut response = self
-            .render(status, async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())]));
+        let mut response =
+            self.render(status, async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())]));
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
+    }
+
+    fn rate_limited(&self, wait: Duration) -> Response {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let message = format!("too many requests for this API key; retry in {seconds} s");
+        let mut response = self.error(StatusCode::TOO_MANY_REQUESTS, code::RATE_LIMITED, &message);
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+        response
+    }
+
+    fn bad_input(&self, status: StatusCode, field: &str, message: &str) -> Response {
+        let mut error = ServerError::new(message, None);
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        extensions.set("code", code::BAD_USER_INPUT);
+        extensions.set("field", field);
+        self.render(status, async_graphql::Response::from_errors(vec![error]))
     }
 
     fn error(&self, status: StatusCode, code: &str, message: &str) -> Response {

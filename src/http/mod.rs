@@ -1,23 +1,44 @@
-//! The HTTP surface: `/graphql`, GraphiQL, health and readiness.
+//! The HTTP surface: `/graphql`, GraphiQL, health, readiness and metrics.
 
 mod auth;
 mod graphiql;
 mod graphql;
+mod metrics;
+mod rate_limit;
 
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, StatusCode};
 use axum::routing::get;
 use axum::{middleware, Router};
 use tower_http::trace::TraceLayer;
 
+use crate::config::Limits;
 use crate::graphql::{AppSchema, AppState};
 use crate::telemetry;
+
+pub use metrics::Metrics;
+pub use rate_limit::RateLimiter;
 
 /// What the handlers share.
 #[derive(Clone)]
 pub struct HttpState {
     pub schema: AppSchema,
     pub app: AppState,
+    pub limits: Limits,
+    pub metrics: Metrics,
+    pub rate_limiter: RateLimiter,
+}
+
+impl HttpState {
+    pub fn new(schema: AppSchema, app: AppState, limits: Limits) -> Self {
+        Self {
+            schema,
+            app,
+            metrics: Metrics::new(),
+            rate_limiter: RateLimiter::new(limits.rate_per_second, limits.rate_burst),
+            limits,
+        }
+    }
 }
 
 pub fn router(state: HttpState) -> Router {
@@ -27,20 +48,10 @@ pub fn router(state: HttpState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
         .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn(telemetry::request_id))
         .with_state(state)
-}
-
-/// Prometheus text exposition of the gateway's counters.
-async fn metrics(State(state): State<HttpState>) -> ([(axum::http::HeaderName, &'static str); 1], String) {
-    let statements = state.app.store.statements_sent();
-    let body = format!(
-        "# HELP inbox_db_statements_total SQL statements sent to the database.\n\
-         # TYPE inbox_db_statements_total counter\n\
-         inbox_db_statements_total {statements}\n"
-    );
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }
 
 /// 200 when the database answers, else 503.
@@ -50,4 +61,9 @@ async fn readyz(State(state): State<HttpState>) -> (StatusCode, &'static str) {
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
     }
+}
+
+/// Prometheus text exposition.
+async fn metrics(State(state): State<HttpState>) -> ([(header::HeaderName, &'static str); 1], String) {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(&state.app.store))
 }

@@ -79,6 +79,22 @@ impl Store {
         self.statements.load(Ordering::Relaxed)
     }
 
+    /// Connections of the pool in use and idle.
+    pub fn pool_status(&self) -> (u32, u32) {
+        let (size, idle) = match self.backend() {
+            DatabaseBackend::Postgres => {
+                let pool = self.db.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => {
+                let pool = self.db.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+        };
+        let idle = u32::try_from(idle).unwrap_or(u32::MAX);
+        (size.saturating_sub(idle), idle)
+    }
+
     pub fn backend(&self) -> DatabaseBackend {
         self.db.get_database_backend()
     }

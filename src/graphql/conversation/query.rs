@@ -14,6 +14,7 @@ impl ConversationQuery {
     /// The workspace's conversations matching `filter`, one page at a time: by `offset`,
     /// or by cursor (`after` takes a `nextCursor`, with the same filter and sort and
     /// offset 0; it costs what a first page costs, however deep).
+    #[graphql(complexity = "page_complexity(limit, child_complexity)")]
     async fn conversations(
         &self,
         ctx: &Context<'_>,
@@ -55,6 +56,12 @@ impl ConversationQuery {
         let found = ctx.state().store.get_conversation(ctx.workspace(), &id).await.gql()?;
         Ok(found.map(Conversation))
     }
+}
+
+/// A page counts its fields once per row it may return.
+fn page_complexity(limit: Option<i32>, child_complexity: usize) -> usize {
+    let rows = usize::try_from(limit.unwrap_or(20).clamp(1, 100)).unwrap_or(1);
+    rows.saturating_mul(child_complexity).saturating_add(1)
 }
 
 /// Where a page stands; `total` is counted only when a client asks for it.
