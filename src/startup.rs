@@ -1,6 +1,6 @@
 //! Building and running the application; tests build it on port 0.
 
-use std::future::IntoFuture;
+use std::future::{Future, IntoFuture};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -15,6 +15,7 @@ pub struct App {
     router: axum::Router,
     state: AppState,
     port: u16,
+    shutdown_grace: std::time::Duration,
 }
 
 /// Connects to the database and applies pending migrations.
@@ -40,7 +41,7 @@ impl App {
         let listener =
             TcpListener::bind(&config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
         let port = listener.local_addr()?.port();
-        Ok(Self { listener, router, state, port })
+        Ok(Self { listener, router, state, port, shutdown_grace: config.limits.shutdown_grace })
     }
 
     pub fn port(&self) -> u16 {
@@ -51,9 +52,35 @@ impl App {
         &self.state.store
     }
 
-    /// Serves until SIGTERM or Ctrl-C; in-flight requests finish first.
+    /// Serves until SIGTERM or Ctrl-C, then stops accepting and lets in-flight requests
+    /// finish, for at most the grace period.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).into_future().await
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes; then as `run_until_stopped`.
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let signal = async move {
+            stop.await;
+            let _ = stopping_tx.send(());
+        };
+        let server = axum::serve(self.listener, self.router).with_graceful_shutdown(signal).into_future();
+        let grace = self.shutdown_grace;
+        let grace_over = async move {
+            if stopping_rx.await.is_ok() {
+                tokio::time::sleep(grace).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            result = server => result,
+            () = grace_over => {
+                tracing::warn!(grace = ?grace, "grace period over; exiting with requests still in flight");
+                Ok(())
+            }
+        }
     }
 }
 

@@ -17,6 +17,7 @@ pub struct TestApp {
     pub workspace: String,
     pub api_key: String,
     pub database_url: String,
+    stop: std::sync::Mutex<Option<(tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<std::io::Result<()>>)>>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -77,15 +78,24 @@ async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
 
 /// Builds the real application on a random port with its own database and one workspace.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// As [`spawn_app`], with settings changed first.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         inbox_gateway::telemetry::init(inbox_gateway::telemetry::LogFormat::Text);
     }
     let (database_url, dir) = fresh_database().await;
-    let config = Config::new("127.0.0.1:0", database_url.clone());
+    let mut config = Config::new("127.0.0.1:0", database_url.clone());
+    configure(&mut config);
     let app = App::build(&config).await.expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let store = app.store().clone();
-    tokio::spawn(app.run_until_stopped());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
     let created = store.create_workspace("Test HVAC", 0).await.expect("workspace");
     TestApp {
         address,
@@ -94,11 +104,19 @@ pub async fn spawn_app() -> TestApp {
         workspace: created.workspace_id.as_str().to_owned(),
         api_key: created.api_key.expose().to_owned(),
         database_url,
+        stop: std::sync::Mutex::new(Some((stop, server))),
         _dir: dir,
     }
 }
 
 impl TestApp {
+    /// Asks the server to stop, as SIGTERM would, and waits until it has.
+    pub async fn shut_down(&self) -> std::io::Result<()> {
+        let (stop, server) = self.stop.lock().unwrap().take().expect("the app runs");
+        let _ = stop.send(());
+        server.await.expect("the server task ends")
+    }
+
     /// POSTs a GraphQL request with this app's workspace and key.
     pub async fn gql(&self, query: &str, variables: Value) -> Answer {
         self.gql_as(&self.api_key, &self.workspace, query, variables).await

@@ -13,6 +13,7 @@ mod cursor;
 mod example;
 mod http;
 mod import;
+mod limits;
 mod list;
 mod model;
 mod notes;
