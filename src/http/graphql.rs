@@ -239,7 +239,10 @@ impl<'a> Responder<'a> {
     fn status_of(&self, response: &async_graphql::Response) -> StatusCode {
         let has_code = |wanted: &str| {
             response.errors.iter().any(|e| {
-                e.extensions.as_ref().and_then(|x| x.get("code")).is_some_and(|c| *c == async_graphql::Value::from(wanted))
+                e.extensions
+                    .as_ref()
+                    .and_then(|x| x.get("code"))
+                    .is_some_and(|c| *c == async_graphql::Value::from(wanted))
             })
         };
         if has_code(code::SERVICE_UNAVAILABLE) {
@@ -262,8 +265,8 @@ impl<'a> Responder<'a> {
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let error = err.extend();
-        let mut response =
-            self.render(status, async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())]));
+        let mut response = self
+            .render(status, async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())]));
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }

@@ -1,6 +1,8 @@
 //! Prometheus metrics at `/metrics`.
 
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
 
 use crate::store::Store;
 
@@ -23,13 +25,16 @@ impl Metrics {
         )
         .expect("valid metric");
         let latency = HistogramVec::new(
-            HistogramOpts::new("inbox_http_request_duration_seconds", "GraphQL request latency by operation and outcome.")
-                .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
+            HistogramOpts::new(
+                "inbox_http_request_duration_seconds",
+                "GraphQL request latency by operation and outcome.",
+            )
+            .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
             &["operation", "outcome"],
         )
         .expect("valid metric");
-        let rate_limited =
-            IntCounter::new("inbox_rate_limited_total", "Requests refused by the per-key rate limit.").expect("valid metric");
+        let rate_limited = IntCounter::new("inbox_rate_limited_total", "Requests refused by the per-key rate limit.")
+            .expect("valid metric");
         let pool = IntGaugeVec::new(
             Opts::new("inbox_db_pool_connections", "Database pool connections by state (in_use, idle)."),
             &["state"],

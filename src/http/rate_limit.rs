@@ -27,7 +27,8 @@ impl RateLimiter {
     pub fn check(&self, key_hash: &str) -> Result<(), Duration> {
         let Some(limiter) = &self.limiter else { return Ok(()) };
         let key = key_hash.to_owned();
-        let result = limiter.check_key(&key).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()));
+        let result =
+            limiter.check_key(&key).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()));
         if limiter.len() > 100_000 {
             limiter.retain_recent();
         }
