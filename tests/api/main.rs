@@ -11,6 +11,7 @@ mod concurrency;
 mod counts;
 mod cursor;
 mod example;
+mod faults;
 mod http;
 mod import;
 mod limits;
