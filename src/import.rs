@@ -383,4 +383,63 @@ mod tests {
         let parsed = parse(&json!({"conversations": [c]})).unwrap().remove(0);
         assert_eq!(parsed.conversation.resolved_at, Some(parsed.conversation.last_activity_at));
     }
+
+    fn any_json() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            "\\PC{0,12}".prop_map(Value::from),
+            prop::sample::select(vec!["voice", "open", "urgent", "2024-01-20T14:30:00Z", "emergency"])
+                .prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 40, 6, |inner| {
+            let keys = prop::sample::select(vec![
+                "conversations",
+                "data",
+                "id",
+                "channel",
+                "status",
+                "priority",
+                "customer",
+                "name",
+                "tags",
+                "created_at",
+                "messages",
+                "notes",
+                "body",
+                "sent_at",
+                "content",
+                "assignee",
+                "metadata",
+                "resolved_at",
+                "messages_count",
+                "internal",
+            ]);
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec((keys, inner), 0..6)
+                    .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config { cases: 500, failure_persistence: None, ..Default::default() })]
+
+        #[test]
+        fn any_json_is_parsed_or_refused_with_a_place(value in any_json()) {
+            if let Err(err) = parse_file(&value.to_string()) {
+                proptest::prop_assert!(!err.path.is_empty() && !err.message.is_empty());
+            }
+        }
+
+        #[test]
+        fn any_text_is_parsed_or_refused_with_a_place(text in "\\PC{0,300}") {
+            if let Err(err) = parse_file(&text) {
+                proptest::prop_assert!(err.to_string().contains(": "), "{err}");
+            }
+        }
+    }
 }

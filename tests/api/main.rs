@@ -12,6 +12,7 @@ mod counts;
 mod cursor;
 mod example;
 mod faults;
+mod fuzz;
 mod http;
 mod import;
 mod limits;
