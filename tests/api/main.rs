@@ -17,6 +17,7 @@ mod http;
 mod import;
 mod limits;
 mod list;
+mod load;
 mod model;
 mod notes;
 mod schema;
