@@ -38,7 +38,7 @@ pub struct StoreOptions {
 
 impl StoreOptions {
     pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into(), max_connections: 16, acquire_timeout: Duration::from_secs(5) }
+        Self { url: url.into(), max_connections: 16, acquire_timeout: Duration::from_secs(3) }
     }
 }
 
