@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    QuerySelect,
 };
 use tracing::instrument;
 
@@ -18,12 +18,6 @@ use super::{Store, INSERT_CHUNK};
 use crate::domain::{Customer, ImportSummary, ImportedConversation, User, WorkspaceId};
 use crate::error::AppError;
 
-/// Options for the write transactions of this store: on SQLite, take the write lock at
-/// BEGIN, so that concurrent writers queue on the busy timeout instead of failing.
-pub fn write_transaction() -> TransactionOptions {
-    TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() }
-}
-
 impl Store {
     /// Upserts every conversation (and its customer and assignee) by id; the same batch
     /// written twice leaves the same state. All or nothing.
@@ -33,9 +27,9 @@ impl Store {
         workspace: &WorkspaceId,
         batch: &[ImportedConversation],
     ) -> Result<ImportSummary, AppError> {
-        let txn = self.db().begin_with_options(write_transaction()).await?;
-        let summary = write_batch(&txn, workspace, batch).await?;
-        txn.commit().await?;
+        let write = self.begin_write().await?;
+        let summary = write_batch(&write.txn, workspace, batch).await?;
+        write.txn.commit().await?;
         Ok(summary)
     }
 }

@@ -16,7 +16,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
 
 pub use mutations::StatusChange;
 pub use workspaces::NewWorkspace;
@@ -26,6 +29,9 @@ pub use workspaces::NewWorkspace;
 pub struct Store {
     db: DatabaseConnection,
     statements: Arc<AtomicU64>,
+    /// SQLite has one writer at a time: writers of this process queue here, in order,
+    /// rather than polling the database's lock (which makes the slowest wait long).
+    sqlite_writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// How to reach the database.
@@ -61,7 +67,7 @@ impl Store {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
-        Ok(Self { db, statements })
+        Ok(Self { db, statements, sqlite_writer: Arc::default() })
     }
 
     /// Applies pending migrations; safe to run again.
@@ -102,6 +108,28 @@ impl Store {
     pub(crate) fn db(&self) -> &DatabaseConnection {
         &self.db
     }
+
+    /// Begins a write transaction: on SQLite in this process's writer queue, and with
+    /// the database's write lock taken at BEGIN (other processes wait on the busy timeout).
+    pub(crate) async fn begin_write(&self) -> Result<WriteTransaction, DbErr> {
+        let queued = match self.backend() {
+            DatabaseBackend::Sqlite => Some(Arc::clone(&self.sqlite_writer).lock_owned().await),
+            _ => None,
+        };
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        let txn = self.db.begin_with_options(options).await?;
+        Ok(WriteTransaction { txn, queued })
+    }
+}
+
+/// A write transaction, and this process's SQLite writer turn: keep `queued` until the
+/// transaction ends.
+pub(crate) struct WriteTransaction {
+    pub txn: DatabaseTransaction,
+    pub queued: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 /// Rows bound per multi-row INSERT, far below SQLite's and PostgreSQL's parameter limits.

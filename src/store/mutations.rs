@@ -4,24 +4,22 @@
 //!   one conversation run one after the other and each sees the state the previous one
 //!   committed (no lost tag, a true `from` in STATUS_CHANGED, the 50-tag limit held).
 //!   Actions on different conversations do not wait for each other.
-//! - SQLite: `BEGIN IMMEDIATE` takes the database's write lock at the start; other
-//!   writers wait on the busy timeout, which gives the same one-after-the-other order.
+//! - SQLite: writers of this process queue in order for their turn, and `BEGIN
+//!   IMMEDIATE` takes the database's write lock at the start (writers of other processes
+//!   wait on the busy timeout), which gives the same one-after-the-other order.
 //!
 //! The clock is read after the lock is held, so events are stamped in the order they
 //! really happened. Any error rolls the whole action back. The counts behind `total`
 //! change in the same transaction.
 
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::{json, Value};
 use tracing::instrument;
 
 use super::counts::{Deltas, Group};
 use super::entity::{activity_event, conversation, conversation_tag, note, user};
-use super::import::write_transaction;
 use super::search_index::{append_words, words_of};
-use super::{convert, Store};
+use super::{convert, Store, WriteTransaction};
 use crate::domain::{
     new_id, ActivityKind, Clock, Conversation, ConversationStatus, Note, NoteContent, RuleError, TagList, Timestamp,
     WorkspaceId, MAX_TAGS_PER_CONVERSATION,
@@ -48,6 +46,8 @@ impl StatusChange {
 /// One locked conversation inside its transaction.
 struct Locked {
     txn: DatabaseTransaction,
+    /// This process's SQLite writer turn, held until the action ends.
+    _queued: Option<tokio::sync::OwnedMutexGuard<()>>,
     /// The row as the action leaves it.
     row: conversation::Model,
     /// The counts group the conversation was in when locked.
@@ -60,7 +60,7 @@ impl Store {
     /// Begins the write transaction and locks the conversation; `NOT_FOUND` when the
     /// workspace has no conversation with this id.
     async fn lock(&self, workspace: &WorkspaceId, id: &str, clock: &dyn Clock) -> Result<Locked, AppError> {
-        let txn = self.db().begin_with_options(write_transaction()).await?;
+        let WriteTransaction { txn, queued } = self.begin_write().await?;
         let row = conversation::Entity::find()
             .filter(conversation::Column::WorkspaceId.eq(workspace.as_str()))
             .filter(conversation::Column::Id.eq(id))
@@ -68,7 +68,14 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("no conversation {id:?} in this workspace")))?;
-        Ok(Locked { txn, group: Group::of_row(&row), row, workspace: workspace.clone(), now: clock.now() })
+        Ok(Locked {
+            txn,
+            _queued: queued,
+            group: Group::of_row(&row),
+            row,
+            workspace: workspace.clone(),
+            now: clock.now(),
+        })
     }
 
     #[instrument(name = "db.conversations.assign", skip_all, err)]

@@ -4,9 +4,10 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use crate::helpers::{conversation, spawn_app, Answer, TestApp, ALL_FIELDS};
-
-const LAST_ACTIVITY: &str = "2024-01-10T11:00:00Z";
+use crate::helpers::{
+    assert_recent, assert_refused, assert_refused_unchanged, conversation, kinds_and_details, read_back, spawn_app,
+    Answer, Mutation, OtherWorkspace, TestApp, LAST_ACTIVITY,
+};
 
 /// One unassigned conversation (`LAST_ACTIVITY`) and two assigned ones, which bring
 /// users Ana and Ben; their activity brackets that of `conv_1`.
@@ -27,55 +28,18 @@ fn fixtures() -> Value {
     ])
 }
 
-async fn assign_as(app: &TestApp, (key, workspace): (&str, &str), conversation_id: &str, assignee: Value) -> Answer {
-    let query = format!(
-        "mutation($input: AssignConversationInput!) {{
-           assignConversation(input: $input) {{ conversation {{ {ALL_FIELDS} }} }} }}"
-    );
-    let input = json!({"conversationId": conversation_id, "assigneeId": assignee});
-    app.gql_as(key, workspace, &query, json!({"input": input})).await
-}
-
 async fn assign(app: &TestApp, conversation_id: &str, assignee: Value) -> Answer {
-    assign_as(app, (&app.api_key, &app.workspace), conversation_id, assignee).await
+    Mutation::assign(conversation_id, assignee).send(app).await
 }
 
-async fn read_back_as(app: &TestApp, (key, workspace): (&str, &str), id: &str) -> Value {
-    let query = format!("query($id: ID!) {{ conversation(id: $id) {{ {ALL_FIELDS} }} }}");
-    let answer = app.gql_as(key, workspace, &query, json!({"id": id})).await;
-    answer.data()["conversation"].clone()
+/// An assignment that must be accepted: the payload's conversation, checked against a read-back.
+async fn assign_ok(app: &TestApp, conversation_id: &str, assignee: Value) -> Value {
+    Mutation::assign(conversation_id, assignee).send_ok(app).await["conversation"].clone()
 }
 
-async fn read_back(app: &TestApp, id: &str) -> Value {
-    read_back_as(app, (&app.api_key, &app.workspace), id).await
-}
-
-/// The conversation of a successful payload, checked against a fresh read-back.
-async fn payload_matching_read_back(app: &TestApp, answer: &Answer, id: &str) -> Value {
-    let payload = answer.data()["assignConversation"]["conversation"].clone();
-    assert_eq!(payload, read_back(app, id).await, "payload and read-back agree");
-    payload
-}
-
-fn kinds_and_details(conversation: &Value) -> Value {
-    conversation["activity"]
-        .as_array()
-        .expect("activity is a list")
-        .iter()
-        .map(|e| json!({"kind": e["kind"], "details": e["details"]}))
-        .collect()
-}
-
-fn assert_between(at: &Value, before: DateTime<Utc>) {
-    let at: DateTime<Utc> = at.as_str().expect("a date-time").parse().expect("RFC 3339");
-    let after = Utc::now();
-    let slack = chrono::Duration::seconds(1);
-    assert!(before - slack <= at && at <= after + slack, "{at} is not between {before} and {after}");
-}
-
-fn assert_refused(answer: &Answer, code: &str) {
-    assert_eq!(answer.code(), code, "{}", answer.body);
-    assert!(answer.body["data"].is_null(), "{}", answer.body);
+/// An assignment that must be refused as `NOT_FOUND` and leave conversation `id` as it was.
+async fn assert_not_found_unchanged(app: &TestApp, id: &str, assignee: &str) {
+    assert_refused_unchanged(app, id, assign(app, id, json!(assignee)), ("NOT_FOUND", None), assignee).await;
 }
 
 #[tokio::test]
@@ -84,15 +48,14 @@ async fn assigns_an_unassigned_conversation_to_a_user_of_the_workspace() {
     app.import(&fixtures()).await;
     let before = Utc::now();
 
-    let answer = assign(&app, "conv_1", json!("user_ana")).await;
+    let conversation = assign_ok(&app, "conv_1", json!("user_ana")).await;
 
-    let conversation = payload_matching_read_back(&app, &answer, "conv_1").await;
     assert_eq!(
         conversation["assignee"],
         json!({"id": "user_ana", "name": "Ana Ortiz", "avatarUrl": "https://avatars.example/ana.jpg"})
     );
     assert_eq!(kinds_and_details(&conversation), json!([{"kind": "ASSIGNED", "details": {"assigneeId": "user_ana"}}]));
-    assert_between(&conversation["activity"][0]["at"], before);
+    assert_recent(&conversation["activity"][0]["at"], before);
     assert_eq!(conversation["lastActivityAt"], LAST_ACTIVITY);
     assert_eq!(conversation["status"], "OPEN");
 }
@@ -102,9 +65,8 @@ async fn reassigns_to_another_user() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
 
-    let answer = assign(&app, "conv_2", json!("user_ben")).await;
+    let conversation = assign_ok(&app, "conv_2", json!("user_ben")).await;
 
-    let conversation = payload_matching_read_back(&app, &answer, "conv_2").await;
     assert_eq!(conversation["assignee"], json!({"id": "user_ben", "name": "Ben Okafor", "avatarUrl": null}));
     assert_eq!(kinds_and_details(&conversation), json!([{"kind": "ASSIGNED", "details": {"assigneeId": "user_ben"}}]));
     let ana =
@@ -117,9 +79,8 @@ async fn null_unassigns() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
 
-    let answer = assign(&app, "conv_2", Value::Null).await;
+    let conversation = assign_ok(&app, "conv_2", Value::Null).await;
 
-    let conversation = payload_matching_read_back(&app, &answer, "conv_2").await;
     assert_eq!(conversation["assignee"], Value::Null);
     assert_eq!(kinds_and_details(&conversation), json!([{"kind": "UNASSIGNED", "details": {}}]));
 }
@@ -131,9 +92,8 @@ async fn assign_then_reassign_then_unassign_records_each_change_in_order() {
 
     assign(&app, "conv_1", json!("user_ana")).await.data();
     assign(&app, "conv_1", json!("user_ben")).await.data();
-    let answer = assign(&app, "conv_1", Value::Null).await;
+    let conversation = assign_ok(&app, "conv_1", Value::Null).await;
 
-    let conversation = payload_matching_read_back(&app, &answer, "conv_1").await;
     assert_eq!(
         kinds_and_details(&conversation),
         json!([
@@ -173,24 +133,16 @@ async fn assigning_the_current_assignee_records_nothing() {
 async fn unknown_assignee_is_not_found_and_changes_nothing() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
-    let before = read_back(&app, "conv_2").await;
 
-    let answer = assign(&app, "conv_2", json!("user_nobody")).await;
-
-    assert_refused(&answer, "NOT_FOUND");
-    assert_eq!(read_back(&app, "conv_2").await, before);
+    assert_not_found_unchanged(&app, "conv_2", "user_nobody").await;
 }
 
 #[tokio::test]
 async fn a_customer_id_is_not_a_user() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
-    let before = read_back(&app, "conv_1").await;
 
-    let answer = assign(&app, "conv_1", json!("cust_conv_1")).await;
-
-    assert_refused(&answer, "NOT_FOUND");
-    assert_eq!(read_back(&app, "conv_1").await, before);
+    assert_not_found_unchanged(&app, "conv_1", "cust_conv_1").await;
 }
 
 #[tokio::test]
@@ -201,7 +153,7 @@ async fn unknown_conversation_is_not_found() {
 
     let answer = assign(&app, "conv_nope", json!("user_ana")).await;
 
-    assert_refused(&answer, "NOT_FOUND");
+    assert_refused(&answer, "NOT_FOUND", None, "conv_nope");
     assert_eq!(read_back(&app, "conv_nope").await, Value::Null);
     assert_eq!([read_back(&app, "conv_1").await, read_back(&app, "conv_2").await], before);
 }
@@ -210,31 +162,23 @@ async fn unknown_conversation_is_not_found() {
 async fn another_workspaces_conversation_is_not_found() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
-    let (workspace, key) = app.other_workspace().await;
-    let theirs = json!([conversation("conv_theirs", json!({}))]);
-    app.import_into(&workspace, &theirs).await;
-    let before = read_back_as(&app, (&key, &workspace), "conv_theirs").await;
+    let theirs = OtherWorkspace::holding_theirs(&app, json!({})).await;
 
     let answer = assign(&app, "conv_theirs", json!("user_ana")).await;
 
-    assert_refused(&answer, "NOT_FOUND");
-    assert_eq!(read_back_as(&app, (&key, &workspace), "conv_theirs").await, before);
+    assert_refused(&answer, "NOT_FOUND", None, "conv_theirs");
+    theirs.assert_unchanged(&app).await;
 }
 
 #[tokio::test]
 async fn another_workspaces_user_is_not_found() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
-    let (workspace, key) = app.other_workspace().await;
-    let theirs = json!([conversation("conv_theirs", json!({"assignee": {"id": "user_zed", "name": "Zed Other"}}))]);
-    app.import_into(&workspace, &theirs).await;
-    let before = read_back(&app, "conv_1").await;
+    let zed = json!({"assignee": {"id": "user_zed", "name": "Zed Other"}});
+    let theirs = OtherWorkspace::holding_theirs(&app, zed).await;
 
-    let answer = assign(&app, "conv_1", json!("user_zed")).await;
-
-    assert_refused(&answer, "NOT_FOUND");
-    assert_eq!(read_back(&app, "conv_1").await, before);
-    let own = assign_as(&app, (&key, &workspace), "conv_theirs", json!("user_zed")).await;
+    assert_not_found_unchanged(&app, "conv_1", "user_zed").await;
+    let own = Mutation::assign("conv_theirs", "user_zed").send_as(&app, theirs.who()).await;
     own.data();
 }
 
@@ -242,13 +186,11 @@ async fn another_workspaces_user_is_not_found() {
 async fn the_same_id_in_two_workspaces_is_assigned_independently() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
-    let (workspace, key) = app.other_workspace().await;
-    app.import_into(&workspace, &fixtures()).await;
-    let theirs = read_back_as(&app, (&key, &workspace), "conv_1").await;
+    let theirs = OtherWorkspace::holding(&app, &fixtures(), "conv_1").await;
 
     assign(&app, "conv_1", json!("user_ben")).await.data();
 
-    assert_eq!(read_back_as(&app, (&key, &workspace), "conv_1").await, theirs);
+    theirs.assert_unchanged(&app).await;
     assert_eq!(read_back(&app, "conv_1").await["assignee"]["id"], "user_ben");
 }
 

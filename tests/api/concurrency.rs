@@ -11,13 +11,16 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use tokio::sync::Barrier;
 
-use crate::helpers::{answer, conversation, spawn_app, Answer, TestApp, ALL_FIELDS};
+use crate::helpers::{
+    answer, conversation, graphql_post, instant, numbered, read_back, spawn_app, strings, Answer, Mutation, TestApp,
+    LAST_ACTIVITY,
+};
 
 /// What one task needs to talk to the app on its own.
 #[derive(Clone)]
 struct Client {
     http: reqwest::Client,
-    url: String,
+    address: String,
     key: String,
     workspace: String,
 }
@@ -26,60 +29,41 @@ impl Client {
     fn of(app: &TestApp) -> Self {
         Self {
             http: app.client.clone(),
-            url: format!("{}/graphql", app.address),
+            address: app.address.clone(),
             key: app.api_key.clone(),
             workspace: app.workspace.clone(),
         }
     }
 
-    async fn gql(&self, query: &str, variables: Value) -> Answer {
-        let request = self
-            .http
-            .post(&self.url)
-            .bearer_auth(&self.key)
-            .header("X-Workspace-ID", &self.workspace)
-            .json(&json!({"query": query, "variables": variables}));
-        answer(request).await
-    }
-
-    /// A mutation, not yet sent, that owns what it needs to run on its own task.
-    fn mutation(&self, query: &'static str, input: Value) -> Request {
+    /// A mutation, not yet sent, its payload selecting `selection`, that owns what it needs
+    /// to run on its own task.
+    fn send(&self, mutation: &Mutation, selection: &str) -> Request {
         let client = self.clone();
-        Box::pin(async move { client.gql(query, json!({"input": input})).await })
+        let body = json!({"query": mutation.query(selection), "variables": mutation.variables()});
+        Box::pin(async move {
+            let request = graphql_post(&client.http, &client.address, (&client.key, &client.workspace));
+            answer(request.json(&body)).await
+        })
     }
 
     fn add_tags(&self, id: &str, tags: &[&str]) -> Request {
-        let query = "mutation($input: ConversationTagsInput!) {
-                       addConversationTags(input: $input) { conversation { tags } } }";
-        self.mutation(query, json!({"conversationId": id, "tags": tags}))
+        self.send(&Mutation::add_tags(id, tags), "conversation { tags }")
     }
 
     fn remove_tags(&self, id: &str, tags: &[&str]) -> Request {
-        let query = "mutation($input: ConversationTagsInput!) {
-                       removeConversationTags(input: $input) { conversation { tags } } }";
-        self.mutation(query, json!({"conversationId": id, "tags": tags}))
+        self.send(&Mutation::remove_tags(id, tags), "conversation { tags }")
     }
 
     fn add_note(&self, id: &str, content: &str) -> Request {
-        let query = "mutation($input: AddConversationNoteInput!) {
-                       addConversationNote(input: $input) { note { id content } conversation { id } } }";
-        self.mutation(query, json!({"conversationId": id, "content": content}))
+        self.send(&Mutation::add_note(id, content, None), "note { id content } conversation { id }")
     }
 
     fn set_status(&self, id: &str, status: &str, notes: Option<&str>) -> Request {
-        let query = "mutation($input: UpdateConversationStatusInput!) {
-                       updateConversationStatus(input: $input) { conversation { status } } }";
-        let mut input = json!({"conversationId": id, "status": status});
-        if let Some(notes) = notes {
-            input["resolutionNotes"] = json!(notes);
-        }
-        self.mutation(query, input)
+        self.send(&Mutation::set_status(id, status, notes), "conversation { status }")
     }
 
     fn assign(&self, id: &str, assignee: Option<&str>) -> Request {
-        let query = "mutation($input: AssignConversationInput!) {
-                       assignConversation(input: $input) { conversation { assignee { id } } } }";
-        self.mutation(query, json!({"conversationId": id, "assigneeId": assignee}))
+        self.send(&Mutation::assign(id, assignee), "conversation { assignee { id } }")
     }
 }
 
@@ -106,22 +90,8 @@ async fn all_at_once(requests: Vec<Request>) -> Vec<Answer> {
     answers
 }
 
-async fn read_back(app: &TestApp, id: &str) -> Value {
-    let query = format!("query($id: ID!) {{ conversation(id: $id) {{ {ALL_FIELDS} }} }}");
-    let answer = app.gql(&query, json!({"id": id})).await;
-    answer.data()["conversation"].clone()
-}
-
-fn strings(list: &Value) -> Vec<String> {
-    list.as_array().expect("a list").iter().map(|s| s.as_str().expect("a string").to_owned()).collect()
-}
-
 fn events_of<'a>(conversation: &'a Value, kind: &str) -> Vec<&'a Value> {
     conversation["activity"].as_array().expect("activity is a list").iter().filter(|e| e["kind"] == kind).collect()
-}
-
-fn instant(value: &Value) -> DateTime<Utc> {
-    value.as_str().unwrap_or_else(|| panic!("a date-time, not {value}")).parse().expect("RFC 3339")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -254,7 +224,7 @@ async fn racing_status_changes_leave_a_consistent_row_and_event_chain() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_fifty_tag_limit_holds_under_concurrency() {
     let app = spawn_app().await;
-    let held: Vec<String> = (0..45).map(|i| format!("held_{i:02}")).collect();
+    let held = numbered("held_", 0..45);
     app.import(&json!([conversation("conv_1", json!({"tags": held}))])).await;
     let client = Client::of(&app);
     let extra: Vec<String> = (0..10).map(|i| format!("extra_{i}")).collect();
@@ -323,5 +293,5 @@ async fn different_actions_at_once_all_land() {
             .into_iter()
             .collect()
     );
-    assert_eq!(conversation["lastActivityAt"], "2024-01-10T11:00:00Z");
+    assert_eq!(conversation["lastActivityAt"], LAST_ACTIVITY);
 }

@@ -2,37 +2,20 @@
 
 use serde_json::json;
 
-use crate::helpers::{contract_examples, spawn_app, ALL_FIELDS};
+use crate::helpers::{abc123_read_back, contract_examples, read_back, spawn_app};
 
 #[tokio::test]
 async fn example_conversations_read_back_unchanged() {
     let app = spawn_app().await;
     app.import(&contract_examples()).await;
 
-    let query = format!("query($id: ID!) {{ conversation(id: $id) {{ {ALL_FIELDS} }} }}");
-    let abc = app.gql(&query, json!({"id": "conv_abc123"})).await;
-    assert_eq!(
-        abc.data()["conversation"],
-        json!({
-            "id": "conv_abc123", "channel": "VOICE", "status": "OPEN", "priority": "URGENT",
-            "summary": "No hot water - needs emergency service", "messagesCount": 1, "unreadCount": 0,
-            "tags": ["emergency", "water_heater"],
-            "metadata": {"call_duration": 245, "recording_url": "https://recordings.avoca.ai/call_abc123.mp3",
-                         "transcript_available": true},
-            "createdAt": "2024-01-20T14:30:00Z", "lastActivityAt": "2024-01-20T14:35:00Z",
-            "resolvedAt": null, "resolutionNotes": null,
-            "customer": {"id": "cust_456", "name": "John Smith", "phone": "+13105551234",
-                         "email": "john.smith@example.com", "servicetitanId": "12345"},
-            "assignee": {"id": "user_789", "name": "Sarah Johnson", "avatarUrl": "https://avatars.avoca.ai/sarah.jpg"},
-            "notes": [], "activity": []
-        })
-    );
-    let keys: Vec<&String> = abc.data()["conversation"]["metadata"].as_object().unwrap().keys().collect();
+    let abc = read_back(&app, "conv_abc123").await;
+    assert_eq!(abc, abc123_read_back());
+    let keys: Vec<&String> = abc["metadata"].as_object().unwrap().keys().collect();
     assert_eq!(keys, ["call_duration", "recording_url", "transcript_available"], "metadata keys keep their order");
 
-    let def = app.gql(&query, json!({"id": "conv_def456"})).await;
     assert_eq!(
-        def.data()["conversation"],
+        read_back(&app, "conv_def456").await,
         json!({
             "id": "conv_def456", "channel": "SMS", "status": "PENDING", "priority": "NORMAL",
             "summary": "Question about maintenance plan pricing", "messagesCount": 3, "unreadCount": 1,

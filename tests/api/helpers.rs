@@ -1,13 +1,17 @@
 #![allow(dead_code)]
 
+use std::future::Future;
+use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use chrono::{DateTime, Utc};
 use inbox_gateway::config::Config;
 use inbox_gateway::domain::WorkspaceId;
 use inbox_gateway::startup::App;
 use inbox_gateway::store::Store;
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 pub struct TestApp {
@@ -123,13 +127,13 @@ impl TestApp {
     }
 
     pub async fn gql_as(&self, key: &str, workspace: &str, query: &str, variables: Value) -> Answer {
-        let request = self
-            .client
-            .post(format!("{}/graphql", self.address))
-            .bearer_auth(key)
-            .header("X-Workspace-ID", workspace)
-            .json(&json!({"query": query, "variables": variables}));
-        answer(request).await
+        let request = graphql_post(&self.client, &self.address, (key, workspace));
+        answer(request.json(&json!({"query": query, "variables": variables}))).await
+    }
+
+    /// This app's own (key, workspace), as the `*_as` helpers take them.
+    pub fn own(&self) -> (&str, &str) {
+        (&self.api_key, &self.workspace)
     }
 
     /// A second workspace with its own key: (workspace id, key).
@@ -161,6 +165,15 @@ pub fn ids_of(list: &Value) -> Vec<String> {
     list.as_array().expect("a list").iter().map(|c| c["id"].as_str().expect("an id").to_owned()).collect()
 }
 
+/// A POST to the `/graphql` of the server at `address` with this (key, workspace); the body is still to add.
+pub fn graphql_post(
+    client: &reqwest::Client,
+    address: &str,
+    (key, workspace): (&str, &str),
+) -> reqwest::RequestBuilder {
+    client.post(format!("{address}/graphql")).bearer_auth(key).header("X-Workspace-ID", workspace)
+}
+
 pub async fn answer(request: reqwest::RequestBuilder) -> Answer {
     let response = request.send().await.expect("the server answers");
     let status = response.status();
@@ -169,13 +182,16 @@ pub async fn answer(request: reqwest::RequestBuilder) -> Answer {
     Answer { status, headers, body }
 }
 
+/// The `last_activity_at` of every [`conversation`] that does not override it.
+pub const LAST_ACTIVITY: &str = "2024-01-10T11:00:00Z";
+
 /// A conversation in the import format; `overrides` replaces top-level fields.
 pub fn conversation(id: &str, overrides: Value) -> Value {
     let mut c = json!({
         "id": id, "channel": "voice", "status": "open", "priority": "normal",
         "customer": {"id": format!("cust_{id}"), "name": "Pat Customer", "phone": "+15550000000", "email": "pat@example.com"},
         "summary": "Routine question", "tags": [],
-        "created_at": "2024-01-10T10:00:00Z", "last_activity_at": "2024-01-10T11:00:00Z"
+        "created_at": "2024-01-10T10:00:00Z", "last_activity_at": LAST_ACTIVITY
     });
     for (key, value) in overrides.as_object().expect("overrides are an object") {
         c[key] = value.clone();
@@ -212,3 +228,219 @@ pub const ALL_FIELDS: &str = "id channel status priority summary messagesCount u
     assignee { id name avatarUrl }
     notes { id content internal createdAt }
     activity { id kind at details }";
+
+/// The contract's first example (`conv_abc123`) as [`ALL_FIELDS`] reads it back.
+pub fn abc123_read_back() -> Value {
+    json!({
+        "id": "conv_abc123", "channel": "VOICE", "status": "OPEN", "priority": "URGENT",
+        "summary": "No hot water - needs emergency service", "messagesCount": 1, "unreadCount": 0,
+        "tags": ["emergency", "water_heater"],
+        "metadata": {"call_duration": 245, "recording_url": "https://recordings.avoca.ai/call_abc123.mp3",
+                     "transcript_available": true},
+        "createdAt": "2024-01-20T14:30:00Z", "lastActivityAt": "2024-01-20T14:35:00Z",
+        "resolvedAt": null, "resolutionNotes": null,
+        "customer": {"id": "cust_456", "name": "John Smith", "phone": "+13105551234",
+                     "email": "john.smith@example.com", "servicetitanId": "12345"},
+        "assignee": {"id": "user_789", "name": "Sarah Johnson", "avatarUrl": "https://avatars.avoca.ai/sarah.jpg"},
+        "notes": [], "activity": []
+    })
+}
+
+/// `prefix` and each number of `range` in two digits: `held_00`, `held_01`, …
+pub fn numbered(prefix: &str, range: Range<usize>) -> Vec<String> {
+    range.map(|i| format!("{prefix}{i:02}")).collect()
+}
+
+/// The strings of a JSON list.
+pub fn strings(list: &Value) -> Vec<String> {
+    list.as_array().expect("a list").iter().map(|s| s.as_str().expect("a string").to_owned()).collect()
+}
+
+/// The ids of the conversations the `search` filter finds with `words`, in the default order.
+pub async fn found_by(app: &TestApp, words: &str) -> Vec<String> {
+    app.ids(&format!("(filter: {{search: {}}})", json!(words))).await
+}
+
+/// Conversation `id` with `fields`, as `who` (key, workspace) reads it: null when it does not see it.
+pub async fn read_fields_as(app: &TestApp, (key, workspace): (&str, &str), id: &str, fields: &str) -> Value {
+    let query = format!("query($id: ID!) {{ conversation(id: $id) {{ {fields} }} }}");
+    let answer = app.gql_as(key, workspace, &query, json!({"id": id})).await;
+    answer.data()["conversation"].clone()
+}
+
+/// Conversation `id` with every field ([`ALL_FIELDS`]), as `who` (key, workspace) reads it.
+pub async fn read_back_as(app: &TestApp, who: (&str, &str), id: &str) -> Value {
+    read_fields_as(app, who, id, ALL_FIELDS).await
+}
+
+/// Conversation `id` with every field ([`ALL_FIELDS`]), as this app's own key reads it.
+pub async fn read_back(app: &TestApp, id: &str) -> Value {
+    read_back_as(app, app.own(), id).await
+}
+
+/// The instant an RFC 3339 date-time names.
+pub fn instant(value: &Value) -> DateTime<Utc> {
+    value.as_str().unwrap_or_else(|| panic!("a date-time, not {value}")).parse().expect("RFC 3339")
+}
+
+/// Asserts that `value` is a date-time between `before` and now, give or take a second.
+pub fn assert_recent(value: &Value, before: DateTime<Utc>) {
+    let at = instant(value);
+    let after = Utc::now();
+    let slack = chrono::Duration::seconds(1);
+    assert!(before - slack <= at && at <= after + slack, "{at} is not between {before} and {after}");
+}
+
+/// The `kind` and `details` of each activity event of a conversation, oldest first.
+pub fn kinds_and_details(conversation: &Value) -> Value {
+    conversation["activity"]
+        .as_array()
+        .expect("activity is a list")
+        .iter()
+        .map(|e| json!({"kind": e["kind"], "details": e["details"]}))
+        .collect()
+}
+
+/// Asserts an error answer with `code`, and `field` when given; `context` names the case.
+pub fn assert_error(answer: &Answer, code: &str, field: Option<&str>, context: &str) {
+    assert!(answer.body.get("errors").is_some(), "{context}: accepted, but should be refused: {}", answer.body);
+    assert_eq!(answer.code(), code, "{context}: {}", answer.body);
+    if let Some(field) = field {
+        assert_eq!(answer.field(), field, "{context}: {}", answer.body);
+    }
+}
+
+/// As [`assert_error`], and without data: a refusal.
+pub fn assert_refused(answer: &Answer, code: &str, field: Option<&str>, context: &str) {
+    assert_error(answer, code, field, context);
+    assert!(answer.body["data"].is_null(), "{context}: no data when refused, got {}", answer.body);
+}
+
+/// Asserts that `mutation` is refused (see [`assert_refused`]) and leaves conversation `id` as it was.
+pub async fn assert_refused_unchanged(
+    app: &TestApp,
+    id: &str,
+    mutation: impl Future<Output = Answer>,
+    (code, field): (&str, Option<&str>),
+    context: &str,
+) {
+    let before = read_back(app, id).await;
+    let answer = mutation.await;
+    assert_refused(&answer, code, field, context);
+    assert_eq!(read_back(app, id).await, before, "{context}: changed nothing");
+}
+
+/// A second workspace holding some conversations, and what one of them read back as at first.
+pub struct OtherWorkspace {
+    pub workspace: String,
+    pub key: String,
+    id: String,
+    before: Value,
+}
+
+impl OtherWorkspace {
+    /// Makes the workspace, imports `conversations` into it and reads conversation `id` back.
+    pub async fn holding(app: &TestApp, conversations: &Value, id: &str) -> Self {
+        let (workspace, key) = app.other_workspace().await;
+        app.import_into(&workspace, conversations).await;
+        let before = read_back_as(app, (&key, &workspace), id).await;
+        Self { workspace, key, id: id.to_owned(), before }
+    }
+
+    /// As [`OtherWorkspace::holding`], with one conversation, `conv_theirs`: a [`conversation`] with `overrides`.
+    pub async fn holding_theirs(app: &TestApp, overrides: Value) -> Self {
+        Self::holding(app, &json!([conversation("conv_theirs", overrides)]), "conv_theirs").await
+    }
+
+    /// Its (key, workspace), as the `*_as` helpers take them.
+    pub fn who(&self) -> (&str, &str) {
+        (&self.key, &self.workspace)
+    }
+
+    /// Asserts that the conversation read back at first still reads back the same.
+    pub async fn assert_unchanged(&self, app: &TestApp) {
+        assert_eq!(read_back_as(app, self.who(), &self.id).await, self.before, "{} changed nothing", self.id);
+    }
+}
+
+/// One of the conversation mutations: its payload field, its input type and its input.
+#[derive(Debug, Clone)]
+pub struct Mutation {
+    pub field: &'static str,
+    input_type: &'static str,
+    pub input: Value,
+}
+
+impl Mutation {
+    /// `assignConversation`; a JSON null `assignee` unassigns.
+    pub fn assign(id: &str, assignee: impl Serialize) -> Self {
+        let input = json!({"conversationId": id, "assigneeId": assignee});
+        Self { field: "assignConversation", input_type: "AssignConversationInput", input }
+    }
+
+    /// `updateConversationStatus`, with `resolutionNotes` only when given.
+    pub fn set_status(id: &str, status: &str, notes: Option<&str>) -> Self {
+        let mut input = json!({"conversationId": id, "status": status});
+        if let Some(notes) = notes {
+            input["resolutionNotes"] = json!(notes);
+        }
+        Self { field: "updateConversationStatus", input_type: "UpdateConversationStatusInput", input }
+    }
+
+    /// `addConversationTags`.
+    pub fn add_tags(id: &str, tags: &[impl Serialize]) -> Self {
+        let input = json!({"conversationId": id, "tags": tags});
+        Self { field: "addConversationTags", input_type: "ConversationTagsInput", input }
+    }
+
+    /// `removeConversationTags`.
+    pub fn remove_tags(id: &str, tags: &[impl Serialize]) -> Self {
+        Self { field: "removeConversationTags", ..Self::add_tags(id, tags) }
+    }
+
+    /// `addConversationNote`, with `internal` only when given.
+    pub fn add_note(id: &str, content: &str, internal: Option<bool>) -> Self {
+        let mut input = json!({"conversationId": id, "content": content});
+        if let Some(internal) = internal {
+            input["internal"] = json!(internal);
+        }
+        Self { field: "addConversationNote", input_type: "AddConversationNoteInput", input }
+    }
+
+    /// The id of the conversation it changes.
+    pub fn id(&self) -> &str {
+        self.input["conversationId"].as_str().expect("a conversation id")
+    }
+
+    /// The mutation's document, its payload selecting `selection`.
+    pub fn query(&self, selection: &str) -> String {
+        let Self { field, input_type, .. } = self;
+        format!("mutation($input: {input_type}!) {{ {field}(input: $input) {{ {selection} }} }}")
+    }
+
+    /// The variables that go with [`Mutation::query`].
+    pub fn variables(&self) -> Value {
+        json!({"input": self.input})
+    }
+
+    /// Sends it as `who` (key, workspace), asking for the whole payload: the note, if any, and
+    /// every field of the conversation.
+    pub async fn send_as(&self, app: &TestApp, (key, workspace): (&str, &str)) -> Answer {
+        let note = if self.field == "addConversationNote" { "note { id content internal createdAt }" } else { "" };
+        let query = self.query(&format!("{note} conversation {{ {ALL_FIELDS} }}"));
+        app.gql_as(key, workspace, &query, self.variables()).await
+    }
+
+    /// As [`Mutation::send_as`], with this app's own key.
+    pub async fn send(&self, app: &TestApp) -> Answer {
+        self.send_as(app, app.own()).await
+    }
+
+    /// Sends it and expects success: the payload, its conversation checked against a fresh read-back.
+    pub async fn send_ok(&self, app: &TestApp) -> Value {
+        let answer = self.send(app).await;
+        let payload = answer.data()[self.field].clone();
+        assert_eq!(payload["conversation"], read_back(app, self.id()).await, "payload and read-back agree");
+        payload
+    }
+}

@@ -6,7 +6,7 @@ use inbox_gateway::import::parse_file;
 use serde_json::{json, Value};
 
 use crate::cli::{import_file, run};
-use crate::helpers::{contract_examples, conversation, spawn_app, TestApp, ALL_FIELDS};
+use crate::helpers::{contract_examples, conversation, found_by, read_back, spawn_app, TestApp, ALL_FIELDS};
 
 /// The contract's examples and a resolved conversation with messages and notes.
 fn rich_file() -> Value {
@@ -66,7 +66,7 @@ fn file(conversations: &Value) -> String {
 }
 
 /// Every conversation of a workspace with every field, in a fixed order, and the total.
-async fn read_back(app: &TestApp, key: &str, workspace: &str) -> Value {
+async fn read_workspace(app: &TestApp, key: &str, workspace: &str) -> Value {
     let query = format!(
         "{{ conversations(sort: CREATED_ASC, limit: 100) {{
              pagination {{ total }} conversations {{ {ALL_FIELDS} }} }} }}"
@@ -75,16 +75,7 @@ async fn read_back(app: &TestApp, key: &str, workspace: &str) -> Value {
 }
 
 async fn read_own(app: &TestApp) -> Value {
-    read_back(app, &app.api_key, &app.workspace).await
-}
-
-async fn one(app: &TestApp, id: &str) -> Value {
-    let query = format!("query($id: ID!) {{ conversation(id: $id) {{ {ALL_FIELDS} }} }}");
-    app.gql(&query, json!({ "id": id })).await.data()["conversation"].clone()
-}
-
-async fn search(app: &TestApp, words: &str) -> Vec<String> {
-    app.ids(&format!("(filter: {{search: {words:?}}})")).await
+    read_workspace(app, &app.api_key, &app.workspace).await
 }
 
 #[tokio::test]
@@ -105,7 +96,7 @@ async fn both_file_shapes_import_the_same_conversations() {
     let own = read_own(&app).await;
     assert_eq!(own["conversations"]["pagination"]["total"], 3);
     assert_eq!(own["conversations"]["conversations"][2], ghi789_read_back());
-    assert_eq!(read_back(&app, &other_key, &other).await, own);
+    assert_eq!(read_workspace(&app, &other_key, &other).await, own);
 }
 
 #[tokio::test]
@@ -119,9 +110,9 @@ async fn importing_the_same_file_twice_leaves_the_same_state() {
     assert_eq!(first, json!({"conversations": 3, "customers": 3, "users": 1}));
     assert_eq!(second, first);
     assert_eq!(read_own(&app).await, after_first);
-    assert_eq!(one(&app, "conv_ghi789").await, ghi789_read_back());
-    assert_eq!(search(&app, "charged twice").await, ["conv_ghi789"]);
-    assert_eq!(search(&app, "refund approved").await, ["conv_ghi789"]);
+    assert_eq!(read_back(&app, "conv_ghi789").await, ghi789_read_back());
+    assert_eq!(found_by(&app, "charged twice").await, ["conv_ghi789"]);
+    assert_eq!(found_by(&app, "refund approved").await, ["conv_ghi789"]);
 }
 
 #[tokio::test]
@@ -141,7 +132,7 @@ async fn a_second_file_replaces_what_the_first_said_about_a_conversation() {
     assert_eq!(summary, json!({"conversations": 1, "customers": 1, "users": 0}));
 
     assert_eq!(
-        one(&app, "conv_ghi789").await,
+        read_back(&app, "conv_ghi789").await,
         json!({
             "id": "conv_ghi789", "channel": "LIVE_CHAT", "status": "PENDING", "priority": "LOW",
             "summary": "Second thoughts", "messagesCount": 1, "unreadCount": 0,
@@ -165,7 +156,7 @@ async fn a_second_file_replaces_what_the_first_said_about_a_conversation() {
         ("chat reopened", vec!["conv_ghi789"]),
     ];
     for (words, expected) in cases {
-        assert_eq!(search(&app, words).await, expected, "search {words:?}");
+        assert_eq!(found_by(&app, words).await, expected, "search {words:?}");
     }
     assert_eq!(app.ids("(filter: {tags: [\"follow_up\"]})").await, Vec::<String>::new());
     assert_eq!(
@@ -215,8 +206,8 @@ async fn customers_and_users_are_upserted_by_id() {
             {"id": "conv_c", "customer": olive, "assignee": samantha},
         ])
     );
-    assert_eq!(search(&app, "oldname").await, Vec::<String>::new());
-    assert_eq!(search(&app, "newname").await, ["conv_c", "conv_b", "conv_a"]);
+    assert_eq!(found_by(&app, "oldname").await, Vec::<String>::new());
+    assert_eq!(found_by(&app, "newname").await, ["conv_c", "conv_b", "conv_a"]);
 }
 
 /// Only what the README requires of a conversation.
@@ -346,5 +337,5 @@ async fn a_refused_import_writes_nothing() {
         .assert_refused(r#"conversations[2].channel: unknown channel "fax""#);
 
     assert_eq!(read_own(&app).await, before);
-    assert_eq!(search(&app, "overwritten").await, Vec::<String>::new());
+    assert_eq!(found_by(&app, "overwritten").await, Vec::<String>::new());
 }

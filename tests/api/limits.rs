@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{answer, contract_examples, spawn_app, spawn_app_with, ALL_FIELDS};
+use crate::helpers::{answer, contract_examples, graphql_post, spawn_app, spawn_app_with, Mutation, ALL_FIELDS};
 
 fn statements_of(app: &crate::helpers::TestApp) -> u64 {
     app.store.statements_sent()
@@ -74,35 +74,37 @@ async fn limits_are_configurable() {
 async fn bodies_over_the_limit_get_413() {
     let app = spawn_app().await;
     let huge = json!({"query": "{ __typename }", "variables": {"pad": "x".repeat(1 << 20)}});
-    let request = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .bearer_auth(&app.api_key)
-        .header("X-Workspace-ID", &app.workspace)
-        .json(&huge);
+    let request = graphql_post(&app.client, &app.address, app.own()).json(&huge);
     let refused = answer(request).await;
     assert_eq!(refused.status, 413);
     assert_eq!((refused.code(), refused.field()), ("BAD_USER_INPUT", "body"));
     let fits = json!({"query": "{ __typename }", "variables": {"pad": "x".repeat(1000 * 1000)}});
-    let request = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .bearer_auth(&app.api_key)
-        .header("X-Workspace-ID", &app.workspace)
-        .json(&fits);
+    let request = graphql_post(&app.client, &app.address, app.own()).json(&fits);
     assert_eq!(answer(request).await.status, 200);
 }
 
 #[tokio::test]
 async fn a_request_past_its_deadline_is_cancelled_with_a_clear_error_and_changes_nothing() {
-    let app = spawn_app_with(|c| c.limits.request_timeout = Duration::from_micros(1)).await;
+    use sea_orm::{ConnectionTrait, Database, DatabaseBackend, TransactionTrait};
+    let app = spawn_app_with(|c| c.limits.request_timeout = Duration::from_millis(300)).await;
     app.import(&contract_examples()).await;
+    // Another client holds the conversation (PostgreSQL) or the database's write lock
+    // (SQLite), so the note cannot finish in time.
+    let other = Database::connect(&app.database_url).await.unwrap();
+    let lock = other.begin().await.unwrap();
+    let holding = match other.get_database_backend() {
+        DatabaseBackend::Postgres => "SELECT 1 FROM conversations WHERE id = 'conv_abc123' FOR UPDATE",
+        _ => "UPDATE workspaces SET name = name",
+    };
+    lock.execute_unprepared(holding).await.unwrap();
     let note =
         "mutation { addConversationNote(input: {conversationId: \"conv_abc123\", content: \"late\"}) { note { id } } }";
     let answer = app.gql(note, json!({})).await;
-    assert_eq!(answer.status, 503);
+    assert_eq!(answer.status, 503, "{}", answer.body);
     assert_eq!(answer.code(), "SERVICE_UNAVAILABLE");
     assert!(answer.body["errors"][0]["message"].as_str().unwrap().contains("did not finish within"));
+    lock.rollback().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let workspace = inbox_gateway::domain::WorkspaceId::new_unchecked(app.workspace.clone());
     let notes = app.store.notes_by_conversations(&workspace, &["conv_abc123".to_owned()]).await.unwrap();
     assert!(notes.is_empty(), "the cancelled mutation left nothing");
@@ -157,15 +159,9 @@ async fn shutdown_lets_in_flight_writes_finish_and_loses_no_acknowledged_one() {
     for i in 0..40 {
         let app = std::sync::Arc::clone(&app);
         clients.push(tokio::spawn(async move {
-            let query =
-                "mutation($input: AddConversationNoteInput!) { addConversationNote(input: $input) { note { id } } }";
-            let vars = json!({"input": {"conversationId": "conv_abc123", "content": format!("note {i}")}});
-            let request = app
-                .client
-                .post(format!("{}/graphql", app.address))
-                .bearer_auth(&app.api_key)
-                .header("X-Workspace-ID", &app.workspace)
-                .json(&json!({"query": query, "variables": vars}));
+            let note = Mutation::add_note("conv_abc123", &format!("note {i}"), None);
+            let body = json!({"query": note.query("note { id }"), "variables": note.variables()});
+            let request = graphql_post(&app.client, &app.address, app.own()).json(&body);
             let response = request.send().await.ok()?;
             let body: Value = response.json().await.ok()?;
             body["data"]["addConversationNote"]["note"]["id"].as_str().map(str::to_owned)

@@ -13,11 +13,12 @@ use proptest::sample::select;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 use serde_json::{json, Map, Value};
 
-use crate::helpers::{conversation, spawn_app, Answer, TestApp};
+use crate::helpers::{
+    assert_error, assert_recent, conversation, numbered, read_fields_as, spawn_app, Mutation, TestApp, LAST_ACTIVITY,
+};
 
 const CASES: u32 = 16;
 const SEED: u64 = 0x1b0c_5eed;
-const LAST_ACTIVITY: &str = "2024-01-10T11:00:00Z";
 
 const USERS: [&str; 3] = ["user_ana", "user_ben", "user_cy"];
 /// A user no workspace has.
@@ -77,7 +78,7 @@ impl Tags {
     fn raw(&self) -> Vec<String> {
         match self {
             Tags::Few(tags) => tags.iter().map(|t| (*t).to_owned()).collect(),
-            Tags::Bulk { block, count } => (0..*count).map(|k| format!("bulk{block}_{k:02}")).collect(),
+            Tags::Bulk { block, count } => numbered(&format!("bulk{block}_"), 0..*count),
         }
     }
 }
@@ -108,9 +109,9 @@ enum Step {
 }
 
 impl Step {
-    /// The mutation's field, its document and its input.
-    fn request(&self, id: &str) -> (&'static str, String, Value) {
-        let (field, input_type, input) = match self {
+    /// The mutation this step makes of conversation `id`.
+    fn mutation(&self, id: &str) -> Mutation {
+        match self {
             Step::Assign(who) => {
                 let assignee = match who {
                     Assignee::User(i) => json!(USERS[*i]),
@@ -118,38 +119,20 @@ impl Step {
                     Assignee::Ghost => json!(GHOST),
                     Assignee::Stranger => json!(STRANGER),
                 };
-                let input = json!({"conversationId": id, "assigneeId": assignee});
-                ("assignConversation", "AssignConversationInput", input)
+                Mutation::assign(id, assignee)
             }
-            Step::SetStatus(status, notes) => {
-                let mut input = json!({"conversationId": id, "status": status.name()});
-                if let Some(notes) = notes {
-                    input["resolutionNotes"] = json!(notes);
-                }
-                ("updateConversationStatus", "UpdateConversationStatusInput", input)
-            }
-            Step::AddTags(tags) => {
-                let input = json!({"conversationId": id, "tags": tags.raw()});
-                ("addConversationTags", "ConversationTagsInput", input)
-            }
-            Step::RemoveTags(tags) => {
-                let input = json!({"conversationId": id, "tags": tags.raw()});
-                ("removeConversationTags", "ConversationTagsInput", input)
-            }
-            Step::AddNote(text, internal) => {
-                let mut input = json!({"conversationId": id, "content": text.raw()});
-                if let Some(internal) = internal {
-                    input["internal"] = json!(internal);
-                }
-                ("addConversationNote", "AddConversationNoteInput", input)
-            }
-        };
-        let note = if field == "addConversationNote" { "note { id content internal }" } else { "" };
-        let query = format!(
-            "mutation($input: {input_type}!) {{ {field}(input: $input) {{ {note} conversation {{ {STATE} }} }} }}"
-        );
-        (field, query, input)
+            Step::SetStatus(status, notes) => Mutation::set_status(id, status.name(), *notes),
+            Step::AddTags(tags) => Mutation::add_tags(id, &tags.raw()),
+            Step::RemoveTags(tags) => Mutation::remove_tags(id, &tags.raw()),
+            Step::AddNote(text, internal) => Mutation::add_note(id, &text.raw(), *internal),
+        }
     }
+}
+
+/// A mutation's document, its payload selecting the note, if any, and `STATE`.
+fn state_query(mutation: &Mutation) -> String {
+    let note = if mutation.field == "addConversationNote" { "note { id content internal }" } else { "" };
+    mutation.query(&format!("{note} conversation {{ {STATE} }}"))
 }
 
 /// An error the model expects: code, and field when the contract names one.
@@ -349,13 +332,6 @@ fn is_valid_tag(tag: &str) -> bool {
     starts_well && rest_well && tag.len() <= 64
 }
 
-fn assert_recent(value: &Value, started: DateTime<Utc>) {
-    let at: DateTime<Utc> =
-        value.as_str().unwrap_or_else(|| panic!("a date-time, not {value}")).parse().expect("RFC 3339");
-    let slack = chrono::Duration::seconds(1);
-    assert!(started - slack <= at && at <= Utc::now() + slack, "{at} is not the time of the call ({started})");
-}
-
 /// A case: the tags held at the start, then the steps.
 fn case() -> impl Strategy<Value = (usize, Vec<Step>)> {
     (select(HELD_AT_START.to_vec()), steps())
@@ -408,43 +384,33 @@ async fn seed_users(app: &TestApp) {
 }
 
 async fn read_back(app: &TestApp, id: &str) -> Value {
-    let query = format!("query($id: ID!) {{ conversation(id: $id) {{ {STATE} }} }}");
-    let answer = app.gql(&query, json!({"id": id})).await;
-    answer.data()["conversation"].clone()
+    read_fields_as(app, app.own(), id, STATE).await
 }
 
 async fn run_case(app: &TestApp, id: &str, held: usize, steps: &[Step]) {
-    let tags: Vec<String> = (0..held).map(|k| format!("held_{k:02}")).collect();
+    let tags = numbered("held_", 0..held);
     app.import(&json!([conversation(id, json!({"tags": tags}))])).await;
     let mut model = Model { tags, ..Model::default() };
     for (n, step) in steps.iter().enumerate() {
         let context = format!("{id} step {n}: {step:?}");
-        let (field, query, input) = step.request(id);
+        let mutation = step.mutation(id);
         let started = Utc::now();
-        let answer = app.gql(&query, json!({"input": input})).await;
+        let answer = app.gql(&state_query(&mutation), mutation.variables()).await;
         match model.apply(step) {
             Ok(awaiting) => {
                 assert!(answer.body.get("errors").is_none(), "{context}: {}", answer.body);
-                let payload = &answer.body["data"][field];
+                let payload = &answer.body["data"][mutation.field];
                 model.learn(&awaiting, payload, started);
                 assert_eq!(payload["conversation"], model.expected(), "{context}");
             }
             Err((code, field)) => {
-                assert_refused(&answer, code, field, &context);
+                assert_error(&answer, code, field, &context);
                 assert_eq!(read_back(app, id).await, model.expected(), "{context} changed nothing");
             }
         }
     }
     assert_eq!(read_back(app, id).await, model.expected(), "{id} read back");
     assert_filters(app, id, &model).await;
-}
-
-fn assert_refused(answer: &Answer, code: &str, field: Option<&str>, context: &str) {
-    assert!(answer.body.get("errors").is_some(), "{context}: accepted, but the model refuses: {}", answer.body);
-    assert_eq!(answer.code(), code, "{context}: {}", answer.body);
-    if let Some(field) = field {
-        assert_eq!(answer.field(), field, "{context}: {}", answer.body);
-    }
 }
 
 /// The filters checked at the end of a case: alias and filter, all within the case's

@@ -2,12 +2,13 @@
 //! to true, notes oldest first, `NOTE_ADDED` naming the note, searchable at once, and
 //! `lastActivityAt` left alone.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde_json::{json, Value};
 
-use crate::helpers::{conversation, spawn_app, Answer, TestApp, ALL_FIELDS};
-
-const LAST_ACTIVITY: &str = "2024-01-10T11:00:00Z";
+use crate::helpers::{
+    assert_error, assert_recent, assert_refused, assert_refused_unchanged, conversation, found_by, read_back,
+    spawn_app, Answer, Mutation, OtherWorkspace, TestApp, LAST_ACTIVITY,
+};
 
 fn fixtures() -> Value {
     json!([
@@ -20,65 +21,28 @@ fn fixtures() -> Value {
     ])
 }
 
-async fn add_note_as(app: &TestApp, (key, workspace): (&str, &str), input: Value) -> Answer {
-    let query = format!(
-        "mutation($input: AddConversationNoteInput!) {{
-           addConversationNote(input: $input) {{
-             note {{ id content internal createdAt }}
-             conversation {{ {ALL_FIELDS} }} }} }}"
-    );
-    app.gql_as(key, workspace, &query, json!({"input": input})).await
-}
-
 async fn add_note(app: &TestApp, id: &str, content: &str) -> Answer {
-    let input = json!({"conversationId": id, "content": content});
-    add_note_as(app, (&app.api_key, &app.workspace), input).await
+    Mutation::add_note(id, content, None).send(app).await
 }
 
 /// A note that must be accepted: (note, conversation) of the payload, the conversation
 /// checked against a read-back.
-async fn added(app: &TestApp, answer: &Answer, id: &str) -> (Value, Value) {
-    let payload = &answer.data()["addConversationNote"];
+async fn added(app: &TestApp, mutation: &Mutation) -> (Value, Value) {
+    let payload = mutation.send_ok(app).await;
     let conversation = payload["conversation"].clone();
-    assert_eq!(conversation, read_back(app, id).await, "payload and read-back agree");
-    assert_eq!(conversation["lastActivityAt"], read_back(app, id).await["lastActivityAt"]);
+    assert_eq!(conversation["lastActivityAt"], read_back(app, mutation.id()).await["lastActivityAt"]);
     (payload["note"].clone(), conversation)
 }
 
 async fn add_ok(app: &TestApp, id: &str, content: &str) -> (Value, Value) {
-    let answer = add_note(app, id, content).await;
-    added(app, &answer, id).await
+    added(app, &Mutation::add_note(id, content, None)).await
 }
 
-async fn assert_refused(app: &TestApp, id: &str, content: &str) {
-    let before = read_back(app, id).await;
-    let answer = add_note(app, id, content).await;
+/// A note that must be refused as bad input and leave the conversation as it was.
+async fn assert_content_refused(app: &TestApp, id: &str, content: &str) {
     let shown: String = content.chars().take(20).collect();
-    assert_eq!(answer.code(), "BAD_USER_INPUT", "{shown:?}: {}", answer.body);
-    assert_eq!(answer.field(), "input.content", "{}", answer.body);
-    assert!(answer.body["data"].is_null(), "{}", answer.body);
-    assert_eq!(read_back(app, id).await, before, "{shown:?} changed nothing");
-}
-
-async fn read_back_as(app: &TestApp, (key, workspace): (&str, &str), id: &str) -> Value {
-    let query = format!("query($id: ID!) {{ conversation(id: $id) {{ {ALL_FIELDS} }} }}");
-    let answer = app.gql_as(key, workspace, &query, json!({"id": id})).await;
-    answer.data()["conversation"].clone()
-}
-
-async fn read_back(app: &TestApp, id: &str) -> Value {
-    read_back_as(app, (&app.api_key, &app.workspace), id).await
-}
-
-async fn found_by(app: &TestApp, search: &str) -> Vec<String> {
-    app.ids(&format!("(filter: {{search: {}}})", json!(search))).await
-}
-
-fn assert_recent(value: &Value, before: DateTime<Utc>) {
-    let at: DateTime<Utc> = value.as_str().expect("a date-time").parse().expect("RFC 3339");
-    let after = Utc::now();
-    let slack = chrono::Duration::seconds(1);
-    assert!(before - slack <= at && at <= after + slack, "{at} is not between {before} and {after}");
+    let refusal = ("BAD_USER_INPUT", Some("input.content"));
+    assert_refused_unchanged(app, id, add_note(app, id, content), refusal, &format!("{shown:?}")).await;
 }
 
 fn note_ids(list: &Value) -> Vec<Value> {
@@ -115,12 +79,7 @@ async fn internal_defaults_to_true_and_false_is_kept() {
     let mut internals = Vec::new();
     for (content, internal) in [("Default", None), ("Shared with the customer", Some(false)), ("Team only", Some(true))]
     {
-        let mut input = json!({"conversationId": "conv_2", "content": content});
-        if let Some(internal) = internal {
-            input["internal"] = json!(internal);
-        }
-        let answer = add_note_as(&app, (&app.api_key, &app.workspace), input).await;
-        let (note, _) = added(&app, &answer, "conv_2").await;
+        let (note, _) = added(&app, &Mutation::add_note("conv_2", content, internal)).await;
         internals.push(note["internal"].clone());
     }
 
@@ -144,7 +103,7 @@ async fn blank_content_is_refused_and_changes_nothing() {
     app.import(&fixtures()).await;
 
     for blank in ["", " ", "   \n\t  ", "\u{3000}"] {
-        assert_refused(&app, "conv_1", blank).await;
+        assert_content_refused(&app, "conv_1", blank).await;
     }
 }
 
@@ -153,9 +112,9 @@ async fn more_than_ten_thousand_characters_are_refused() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
 
-    assert_refused(&app, "conv_1", &"é".repeat(10_001)).await;
-    assert_refused(&app, "conv_1", &"a".repeat(10_001)).await;
-    assert_refused(&app, "conv_1", &format!("{} x", "a".repeat(9_999))).await;
+    assert_content_refused(&app, "conv_1", &"é".repeat(10_001)).await;
+    assert_content_refused(&app, "conv_1", &"a".repeat(10_001)).await;
+    assert_content_refused(&app, "conv_1", &format!("{} x", "a".repeat(9_999))).await;
 }
 
 #[tokio::test]
@@ -215,8 +174,7 @@ async fn a_new_note_is_searchable_as_soon_as_the_mutation_returns() {
     assert_eq!(found_by(&app, "CRAWL gar").await, ["conv_2"], "word prefixes");
     assert_eq!(found_by(&app, "crawlspace attic").await, none);
 
-    let input = json!({"conversationId": "conv_1", "content": "Customer-visible: Müller valve", "internal": false});
-    add_note_as(&app, (&app.api_key, &app.workspace), input).await.data();
+    Mutation::add_note("conv_1", "Customer-visible: Müller valve", Some(false)).send(&app).await.data();
     assert_eq!(found_by(&app, "muller").await, ["conv_1"]);
     assert_eq!(found_by(&app, "valve").await, ["conv_1"]);
 }
@@ -228,8 +186,7 @@ async fn unknown_conversation_is_not_found() {
 
     let answer = add_note(&app, "conv_nope", "Lost note").await;
 
-    assert_eq!(answer.code(), "NOT_FOUND", "{}", answer.body);
-    assert!(answer.body["data"].is_null());
+    assert_refused(&answer, "NOT_FOUND", None, "conv_nope");
     assert_eq!(found_by(&app, "lost").await, Vec::<String>::new());
 }
 
@@ -237,19 +194,16 @@ async fn unknown_conversation_is_not_found() {
 async fn another_workspaces_conversation_is_not_found_and_gets_no_note() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
-    let (workspace, key) = app.other_workspace().await;
-    let theirs = json!([conversation("conv_theirs", json!({}))]);
-    app.import_into(&workspace, &theirs).await;
-    let before = read_back_as(&app, (&key, &workspace), "conv_theirs").await;
+    let theirs = OtherWorkspace::holding_theirs(&app, json!({})).await;
 
     let answer = add_note(&app, "conv_theirs", "Intruding note").await;
 
-    assert_eq!(answer.code(), "NOT_FOUND", "{}", answer.body);
-    assert_eq!(read_back_as(&app, (&key, &workspace), "conv_theirs").await, before);
+    assert_error(&answer, "NOT_FOUND", None, "conv_theirs");
+    theirs.assert_unchanged(&app).await;
     let search = app
         .gql_as(
-            &key,
-            &workspace,
+            &theirs.key,
+            &theirs.workspace,
             "{ conversations(filter: {search: \"intruding\"}) { pagination { total } } }",
             json!({}),
         )

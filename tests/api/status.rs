@@ -1,12 +1,14 @@
 //! `updateConversationStatus`: the RESOLVED rules for `resolvedAt` and `resolutionNotes`,
 //! `STATUS_CHANGED` events, refusals that change nothing, and `lastActivityAt` left alone.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde_json::{json, Value};
 
-use crate::helpers::{conversation, spawn_app, Answer, TestApp, ALL_FIELDS};
+use crate::helpers::{
+    assert_error, assert_recent, assert_refused, assert_refused_unchanged, conversation, instant, read_back, spawn_app,
+    Answer, Mutation, OtherWorkspace, TestApp, LAST_ACTIVITY,
+};
 
-const LAST_ACTIVITY: &str = "2024-01-10T11:00:00Z";
 const RESOLVED_AT: &str = "2024-01-09T08:00:00Z";
 
 fn fixtures() -> Value {
@@ -26,38 +28,14 @@ fn fixtures() -> Value {
     ])
 }
 
-async fn set_status_as(app: &TestApp, (key, workspace): (&str, &str), input: Value) -> Answer {
-    let query = format!(
-        "mutation($input: UpdateConversationStatusInput!) {{
-           updateConversationStatus(input: $input) {{ conversation {{ {ALL_FIELDS} }} }} }}"
-    );
-    app.gql_as(key, workspace, &query, json!({"input": input})).await
-}
-
 async fn set_status(app: &TestApp, id: &str, status: &str, notes: Option<&str>) -> Answer {
-    let mut input = json!({"conversationId": id, "status": status});
-    if let Some(notes) = notes {
-        input["resolutionNotes"] = json!(notes);
-    }
-    set_status_as(app, (&app.api_key, &app.workspace), input).await
-}
-
-async fn read_back_as(app: &TestApp, (key, workspace): (&str, &str), id: &str) -> Value {
-    let query = format!("query($id: ID!) {{ conversation(id: $id) {{ {ALL_FIELDS} }} }}");
-    let answer = app.gql_as(key, workspace, &query, json!({"id": id})).await;
-    answer.data()["conversation"].clone()
-}
-
-async fn read_back(app: &TestApp, id: &str) -> Value {
-    read_back_as(app, (&app.api_key, &app.workspace), id).await
+    Mutation::set_status(id, status, notes).send(app).await
 }
 
 /// Sets a status that must be accepted; returns the payload's conversation after checking
 /// it against a read-back.
 async fn set_ok(app: &TestApp, id: &str, status: &str, notes: Option<&str>) -> Value {
-    let answer = set_status(app, id, status, notes).await;
-    let payload = answer.data()["updateConversationStatus"]["conversation"].clone();
-    assert_eq!(payload, read_back(app, id).await, "payload and read-back agree");
+    let payload = Mutation::set_status(id, status, notes).send_ok(app).await["conversation"].clone();
     assert_eq!(payload["status"], status);
     payload
 }
@@ -72,23 +50,6 @@ fn status_events(conversation: &Value) -> Vec<Value> {
             e["details"].clone()
         })
         .collect()
-}
-
-fn instant(value: &Value) -> DateTime<Utc> {
-    value.as_str().unwrap_or_else(|| panic!("a date-time, not {value}")).parse().expect("RFC 3339")
-}
-
-fn assert_recent(value: &Value, before: DateTime<Utc>) {
-    let at = instant(value);
-    let after = Utc::now();
-    let slack = chrono::Duration::seconds(1);
-    assert!(before - slack <= at && at <= after + slack, "{at} is not between {before} and {after}");
-}
-
-fn assert_refused(answer: &Answer, code: &str, field: &str) {
-    assert_eq!(answer.code(), code, "{}", answer.body);
-    assert_eq!(answer.field(), field, "{}", answer.body);
-    assert!(answer.body["data"].is_null(), "{}", answer.body);
 }
 
 #[tokio::test]
@@ -125,8 +86,9 @@ async fn explicit_null_notes_are_no_notes() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
 
-    let input = json!({"conversationId": "conv_open", "status": "PENDING", "resolutionNotes": null});
-    let answer = set_status_as(&app, (&app.api_key, &app.workspace), input).await;
+    let mut explicit_null = Mutation::set_status("conv_open", "PENDING", None);
+    explicit_null.input["resolutionNotes"] = Value::Null;
+    let answer = explicit_null.send(&app).await;
 
     let conversation = &answer.data()["updateConversationStatus"]["conversation"];
     assert_eq!(conversation["status"], "PENDING");
@@ -251,10 +213,9 @@ async fn resolution_notes_without_resolved_are_refused_and_change_nothing() {
         ("conv_resolved", "OPEN"),
         ("conv_resolved", "PENDING"),
     ] {
-        let before = read_back(&app, id).await;
-        let answer = set_status(&app, id, status, Some("Should not be kept")).await;
-        assert_refused(&answer, "BAD_USER_INPUT", "input.resolutionNotes");
-        assert_eq!(read_back(&app, id).await, before, "{id} -> {status}");
+        let call = set_status(&app, id, status, Some("Should not be kept"));
+        let refusal = ("BAD_USER_INPUT", Some("input.resolutionNotes"));
+        assert_refused_unchanged(&app, id, call, refusal, &format!("{id} -> {status}")).await;
     }
 }
 
@@ -265,8 +226,7 @@ async fn unknown_conversation_is_not_found() {
 
     let answer = set_status(&app, "conv_nope", "RESOLVED", Some("Done")).await;
 
-    assert_eq!(answer.code(), "NOT_FOUND", "{}", answer.body);
-    assert!(answer.body["data"].is_null());
+    assert_refused(&answer, "NOT_FOUND", None, "conv_nope");
     assert_eq!(read_back(&app, "conv_nope").await, Value::Null);
 }
 
@@ -274,15 +234,12 @@ async fn unknown_conversation_is_not_found() {
 async fn another_workspaces_conversation_is_not_found_and_keeps_its_status() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
-    let (workspace, key) = app.other_workspace().await;
-    let theirs = json!([conversation("conv_theirs", json!({}))]);
-    app.import_into(&workspace, &theirs).await;
-    let before = read_back_as(&app, (&key, &workspace), "conv_theirs").await;
+    let theirs = OtherWorkspace::holding_theirs(&app, json!({})).await;
 
     let answer = set_status(&app, "conv_theirs", "RESOLVED", Some("Done")).await;
 
-    assert_eq!(answer.code(), "NOT_FOUND", "{}", answer.body);
-    assert_eq!(read_back_as(&app, (&key, &workspace), "conv_theirs").await, before);
+    assert_error(&answer, "NOT_FOUND", None, "conv_theirs");
+    theirs.assert_unchanged(&app).await;
 }
 
 #[tokio::test]

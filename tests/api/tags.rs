@@ -4,13 +4,10 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{conversation, spawn_app, Answer, TestApp, ALL_FIELDS};
-
-const LAST_ACTIVITY: &str = "2024-01-10T11:00:00Z";
-
-fn numbered(prefix: &str, range: std::ops::Range<usize>) -> Vec<String> {
-    range.map(|i| format!("{prefix}{i:02}")).collect()
-}
+use crate::helpers::{
+    assert_error, assert_refused, assert_refused_unchanged, conversation, kinds_and_details, numbered, read_back,
+    spawn_app, strings, Answer, Mutation, OtherWorkspace, TestApp, LAST_ACTIVITY,
+};
 
 fn fixtures() -> Value {
     json!([
@@ -27,33 +24,21 @@ enum Change {
 }
 
 impl Change {
-    fn field(self) -> &'static str {
+    fn mutation(self, id: &str, tags: &[&str]) -> Mutation {
         match self {
-            Change::Add => "addConversationTags",
-            Change::Remove => "removeConversationTags",
+            Change::Add => Mutation::add_tags(id, tags),
+            Change::Remove => Mutation::remove_tags(id, tags),
         }
     }
 }
 
-async fn change_as(app: &TestApp, (key, workspace): (&str, &str), change: Change, id: &str, tags: &[&str]) -> Answer {
-    let query = format!(
-        "mutation($input: ConversationTagsInput!) {{
-           {}(input: $input) {{ conversation {{ {ALL_FIELDS} }} }} }}",
-        change.field()
-    );
-    let input = json!({"conversationId": id, "tags": tags});
-    app.gql_as(key, workspace, &query, json!({"input": input})).await
-}
-
 async fn change(app: &TestApp, change: Change, id: &str, tags: &[&str]) -> Answer {
-    change_as(app, (&app.api_key, &app.workspace), change, id, tags).await
+    change.mutation(id, tags).send(app).await
 }
 
 /// A change that must be accepted: the payload's conversation, checked against a read-back.
 async fn change_ok(app: &TestApp, kind: Change, id: &str, tags: &[&str]) -> Value {
-    let answer = change(app, kind, id, tags).await;
-    let payload = answer.data()[kind.field()]["conversation"].clone();
-    assert_eq!(payload, read_back(app, id).await, "payload and read-back agree");
+    let payload = kind.mutation(id, tags).send_ok(app).await["conversation"].clone();
     assert_eq!(payload["lastActivityAt"], LAST_ACTIVITY);
     payload
 }
@@ -66,44 +51,14 @@ async fn remove_ok(app: &TestApp, id: &str, tags: &[&str]) -> Value {
     change_ok(app, Change::Remove, id, tags).await
 }
 
-/// A change that must be refused with `code` and leave the conversation as it was.
-async fn assert_refused(app: &TestApp, kind: Change, id: &str, tags: &[&str], code: &str) {
-    let before = read_back(app, id).await;
-    let answer = change(app, kind, id, tags).await;
-    assert_eq!(answer.code(), code, "{tags:?}: {}", answer.body);
-    if code == "BAD_USER_INPUT" {
-        assert_eq!(answer.field(), "input.tags", "{}", answer.body);
-    }
-    assert!(answer.body["data"].is_null(), "{}", answer.body);
-    assert_eq!(read_back(app, id).await, before, "{tags:?} changed nothing");
-}
-
-async fn read_back_as(app: &TestApp, (key, workspace): (&str, &str), id: &str) -> Value {
-    let query = format!("query($id: ID!) {{ conversation(id: $id) {{ {ALL_FIELDS} }} }}");
-    let answer = app.gql_as(key, workspace, &query, json!({"id": id})).await;
-    answer.data()["conversation"].clone()
-}
-
-async fn read_back(app: &TestApp, id: &str) -> Value {
-    read_back_as(app, (&app.api_key, &app.workspace), id).await
-}
-
-fn kinds_and_details(conversation: &Value) -> Value {
-    conversation["activity"]
-        .as_array()
-        .expect("activity is a list")
-        .iter()
-        .map(|e| json!({"kind": e["kind"], "details": e["details"]}))
-        .collect()
+/// A change that must be refused as bad input and leave the conversation as it was.
+async fn assert_tags_refused(app: &TestApp, kind: Change, id: &str, tags: &[&str]) {
+    let refusal = ("BAD_USER_INPUT", Some("input.tags"));
+    assert_refused_unchanged(app, id, change(app, kind, id, tags), refusal, &format!("{tags:?}")).await;
 }
 
 fn tags_of(conversation: &Value) -> Vec<String> {
-    conversation["tags"]
-        .as_array()
-        .expect("tags are a list")
-        .iter()
-        .map(|t| t.as_str().expect("a tag").to_owned())
-        .collect()
+    strings(&conversation["tags"])
 }
 
 async fn tagged(app: &TestApp, filter: &str) -> Vec<String> {
@@ -156,8 +111,8 @@ async fn a_bad_tag_refuses_the_whole_call() {
         "a.b",
         too_long.as_str(),
     ] {
-        assert_refused(&app, Change::Add, "conv_1", &["fine_tag", bad], "BAD_USER_INPUT").await;
-        assert_refused(&app, Change::Remove, "conv_1", &["emergency", bad], "BAD_USER_INPUT").await;
+        assert_tags_refused(&app, Change::Add, "conv_1", &["fine_tag", bad]).await;
+        assert_tags_refused(&app, Change::Remove, "conv_1", &["emergency", bad]).await;
     }
     assert_eq!(tagged(&app, "{tags: [\"fine_tag\"]}").await, Vec::<String>::new());
 }
@@ -181,8 +136,8 @@ async fn zero_or_twenty_one_tags_are_refused_twenty_are_fine() {
     let twenty_one: Vec<&str> = twenty_one.iter().map(String::as_str).collect();
 
     for kind in [Change::Add, Change::Remove] {
-        assert_refused(&app, kind, "conv_2", &[], "BAD_USER_INPUT").await;
-        assert_refused(&app, kind, "conv_2", &twenty_one, "BAD_USER_INPUT").await;
+        assert_tags_refused(&app, kind, "conv_2", &[]).await;
+        assert_tags_refused(&app, kind, "conv_2", &twenty_one).await;
     }
     let added = add_ok(&app, "conv_2", &twenty_one[..20]).await;
     assert_eq!(tags_of(&added).len(), 21);
@@ -269,7 +224,7 @@ async fn a_call_that_would_pass_fifty_tags_is_refused_whole() {
     let six = numbered("new_", 0..6);
     let six: Vec<&str> = six.iter().map(String::as_str).collect();
 
-    assert_refused(&app, Change::Add, "conv_45", &six, "BAD_USER_INPUT").await;
+    assert_tags_refused(&app, Change::Add, "conv_45", &six).await;
     assert_eq!(tags_of(&read_back(&app, "conv_45").await).len(), 45);
 
     let mut five_and_repeats = six[..5].to_vec();
@@ -279,8 +234,8 @@ async fn a_call_that_would_pass_fifty_tags_is_refused_whole() {
     expected.extend(numbered("new_", 0..5));
     assert_eq!(tags_of(&full), expected, "exactly fifty is fine");
 
-    assert_refused(&app, Change::Add, "conv_45", &["new_05"], "BAD_USER_INPUT").await;
-    assert_refused(&app, Change::Add, "conv_45", &["held_01", "new_05"], "BAD_USER_INPUT").await;
+    assert_tags_refused(&app, Change::Add, "conv_45", &["new_05"]).await;
+    assert_tags_refused(&app, Change::Add, "conv_45", &["held_01", "new_05"]).await;
     let unchanged = add_ok(&app, "conv_45", &["held_01", "new_04"]).await;
     assert_eq!(unchanged, full, "adding held tags at fifty is a no-op");
 
@@ -324,8 +279,7 @@ async fn unknown_conversation_is_not_found() {
 
     for kind in [Change::Add, Change::Remove] {
         let answer = change(&app, kind, "conv_nope", &["emergency"]).await;
-        assert_eq!(answer.code(), "NOT_FOUND", "{}", answer.body);
-        assert!(answer.body["data"].is_null());
+        assert_refused(&answer, "NOT_FOUND", None, "conv_nope");
     }
     assert_eq!(read_back(&app, "conv_nope").await, Value::Null);
 }
@@ -334,29 +288,24 @@ async fn unknown_conversation_is_not_found() {
 async fn another_workspaces_conversation_is_not_found_and_keeps_its_tags() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
-    let (workspace, key) = app.other_workspace().await;
-    let theirs = json!([conversation("conv_theirs", json!({"tags": ["emergency"]}))]);
-    app.import_into(&workspace, &theirs).await;
-    let before = read_back_as(&app, (&key, &workspace), "conv_theirs").await;
+    let theirs = OtherWorkspace::holding_theirs(&app, json!({"tags": ["emergency"]})).await;
 
     for (kind, tag) in [(Change::Add, "intruder"), (Change::Remove, "emergency")] {
         let answer = change(&app, kind, "conv_theirs", &[tag]).await;
-        assert_eq!(answer.code(), "NOT_FOUND", "{}", answer.body);
+        assert_error(&answer, "NOT_FOUND", None, tag);
     }
 
-    assert_eq!(read_back_as(&app, (&key, &workspace), "conv_theirs").await, before);
+    theirs.assert_unchanged(&app).await;
 }
 
 #[tokio::test]
 async fn the_same_id_in_two_workspaces_keeps_separate_tags() {
     let app = spawn_app().await;
     app.import(&fixtures()).await;
-    let (workspace, key) = app.other_workspace().await;
-    app.import_into(&workspace, &fixtures()).await;
-    let theirs = read_back_as(&app, (&key, &workspace), "conv_1").await;
+    let theirs = OtherWorkspace::holding(&app, &fixtures(), "conv_1").await;
 
     add_ok(&app, "conv_1", &["ours_only"]).await;
     remove_ok(&app, "conv_1", &["emergency"]).await;
 
-    assert_eq!(read_back_as(&app, (&key, &workspace), "conv_1").await, theirs);
+    theirs.assert_unchanged(&app).await;
 }
