@@ -30,14 +30,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run pending migrations, then serve HTTP.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "INBOX_BIND", default_value = DEFAULT_BIND)]
-        bind: String,
-        /// Load the demo workspace first (once) and print its id, a key and the GraphiQL URL.
-        #[arg(long, env = "INBOX_DEMO")]
-        demo: bool,
-    },
+    Serve(ServeArgs),
     /// Run pending migrations and exit.
     Migrate,
     /// Manage workspaces.
@@ -56,6 +49,62 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL) the server serves.
     Schema,
+    /// Fill a workspace (created if need be) with a realistic synthetic inbox drawn from a seed.
+    Generate {
+        /// The workspace to fill.
+        #[arg(long)]
+        workspace: String,
+        /// How many conversations; customers are a fifth of that.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+        conversations: u32,
+        /// The same seed and number of conversations give the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+/// `serve`'s settings; the defaults are in `config::Limits` and `store::StoreOptions`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "INBOX_BIND", default_value = DEFAULT_BIND)]
+    pub bind: String,
+    /// Load the demo workspace first (once) and print its id, a key and the GraphiQL URL.
+    #[arg(long, env = "INBOX_DEMO")]
+    pub demo: bool,
+    /// Wait for an unreachable database (logging every retry) instead of exiting.
+    #[arg(long, env = "INBOX_WAIT_FOR_DATABASE")]
+    pub wait_for_database: bool,
+    /// Database connections in the pool.
+    #[arg(long, env = "INBOX_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+    /// Seconds a request waits for a database connection before failing with 503.
+    #[arg(long, env = "INBOX_DB_ACQUIRE_TIMEOUT", default_value_t = 3.0)]
+    pub db_acquire_timeout: f64,
+    /// Largest request body in bytes (larger: 413).
+    #[arg(long, env = "INBOX_MAX_BODY_BYTES", default_value_t = 1 << 20)]
+    pub max_body_bytes: usize,
+    /// Seconds before a request is cancelled (its transaction rolled back) with 503.
+    #[arg(long, env = "INBOX_REQUEST_TIMEOUT", default_value_t = 10.0)]
+    pub request_timeout: f64,
+    /// Deepest selection nesting a query may have.
+    #[arg(long, env = "INBOX_MAX_DEPTH", default_value_t = 12)]
+    pub max_depth: usize,
+    /// Highest query complexity (a conversations page counts once per row).
+    #[arg(long, env = "INBOX_MAX_COMPLEXITY", default_value_t = 5_000)]
+    pub max_complexity: usize,
+    /// Most fields a query may select once fragments are expanded (aliases each count).
+    #[arg(long, env = "INBOX_MAX_SELECTIONS", default_value_t = 500)]
+    pub max_selections: usize,
+    /// Requests per second each API key may sustain; 0 turns the limit off.
+    #[arg(long, env = "INBOX_RATE_LIMIT", default_value_t = 1_000)]
+    pub rate_limit: u32,
+    /// Requests an API key may send in a burst.
+    #[arg(long, env = "INBOX_RATE_BURST", default_value_t = 2_000)]
+    pub rate_burst: u32,
+    /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
+    #[arg(long, env = "INBOX_SHUTDOWN_GRACE", default_value_t = 20.0)]
+    pub shutdown_grace: f64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context};
 use serde_json::json;
 
-use crate::cli::{ApiKeyCommand, Cli, Command, WorkspaceCommand};
+use crate::cli::{ApiKeyCommand, Cli, Command, ServeArgs, WorkspaceCommand};
 use crate::config::Config;
 use crate::demo;
 use crate::domain::{ApiKey, ConversationFilter, WorkspaceId};
@@ -15,13 +15,12 @@ use crate::startup::{open_store, App};
 use crate::store::Store;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let bind = match &cli.command {
-        Command::Serve { bind, .. } => bind.clone(),
-        _ => String::new(),
-    };
-    let config = Config::new(bind, cli.global.database_url);
+    let mut config = Config::new(String::new(), cli.global.database_url);
     match cli.command {
-        Command::Serve { demo, .. } => serve(&config, demo).await,
+        Command::Serve(args) => {
+            args.apply(&mut config)?;
+            serve(&config, args.demo, args.wait_for_database).await
+        }
         Command::Migrate => {
             open_store(&config).await?;
             tracing::info!("migrations applied");
@@ -58,6 +57,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print_line(&serde_json::to_value(summary)?);
             Ok(())
         }
+        Command::Generate { workspace, conversations, seed } => {
+            let store = open_store(&config).await?;
+            let conversations = usize::try_from(conversations)?;
+            let report = crate::generate::run(&store, &workspace, conversations, seed, config.clock.now()).await?;
+            print_line(&serde_json::to_value(report)?);
+            Ok(())
+        }
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
             Ok(())
@@ -65,8 +71,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
-    let store = open_store(config).await?;
+async fn serve(config: &Config, demo: bool, wait_for_database: bool) -> anyhow::Result<()> {
+    let store = if wait_for_database { open_store_patiently(config).await } else { open_store(config).await? };
     let demo_key = if demo { Some(load_demo(&store, config).await?) } else { None };
     let app = App::with_store(config, store).await?;
     let address = format!("http://{}", config.bind.replace("0.0.0.0", "127.0.0.1"));
@@ -81,6 +87,42 @@ async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     tracing::info!(address = %address, "serving GraphQL at /graphql, GraphiQL at /");
     app.run_until_stopped().await?;
     Ok(())
+}
+
+/// Retries until the database answers, saying so in the log every time.
+async fn open_store_patiently(config: &Config) -> Store {
+    loop {
+        match open_store(config).await {
+            Ok(store) => return store,
+            Err(err) => {
+                tracing::warn!(error = %format!("{err:#}"), "database unreachable; retrying in 2 s (--wait-for-database)");
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            }
+        }
+    }
+}
+
+impl ServeArgs {
+    /// Puts the flags into the configuration; refuses nonsensical durations.
+    fn apply(&self, config: &mut Config) -> anyhow::Result<()> {
+        let seconds = |flag: &str, value: f64| {
+            std::time::Duration::try_from_secs_f64(value)
+                .map_err(|_| anyhow!("--{flag} takes seconds, 0 or more; got {value}"))
+        };
+        config.bind.clone_from(&self.bind);
+        config.database.max_connections = self.db_max_connections.max(1);
+        config.database.acquire_timeout = seconds("db-acquire-timeout", self.db_acquire_timeout)?;
+        let limits = &mut config.limits;
+        limits.max_body_bytes = self.max_body_bytes;
+        limits.request_timeout = seconds("request-timeout", self.request_timeout)?;
+        limits.query.depth = self.max_depth;
+        limits.query.complexity = self.max_complexity;
+        limits.query.selections = self.max_selections;
+        limits.rate_per_second = self.rate_limit;
+        limits.rate_burst = self.rate_burst;
+        limits.shutdown_grace = seconds("shutdown-grace", self.shutdown_grace)?;
+        Ok(())
+    }
 }
 
 /// Loads the demo workspace unless it already holds conversations, and issues a key.

@@ -1,11 +1,11 @@
-//! The demo workspace: a seeded, realistic inbox of a home-services business in the
-//! Dallas–Fort Worth area over the winter of 2023/24, holding the contract's two example
-//! conversations (section 7) with exactly their values.
+//! The demo workspace, and the generator behind it: a seeded, realistic inbox of a
+//! home-services business in the Dallas–Fort Worth area. The demo covers the winter of
+//! 2023/24 and holds the contract's two example conversations (section 7) with exactly
+//! their values; `inbox-gateway generate` draws inboxes of any size from the same
+//! generator (see [`Shape`]).
 //!
-//! Everything comes from one fixed seed and fixed instants, so every call on every
-//! machine yields the same data and loading the demo twice changes nothing.
-
-use std::collections::HashSet;
+//! Everything comes from a seed and fixed instants, so every run on every machine
+//! yields the same data, and loading it twice changes nothing.
 
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
@@ -20,22 +20,21 @@ use crate::domain::{
 pub const DEMO_WORKSPACE_ID: &str = "ws_demo";
 pub const DEMO_WORKSPACE_NAME: &str = "Demo: Comfort Pro Home Services";
 
-const SEED: u64 = 0x00C0_FFEE_2024_0301;
+/// The demo: 400 conversations of 150 customers over the 120 days before `PERIOD_END`,
+/// the contract's two examples and their customers among them.
+pub const DEMO_SHAPE: Shape =
+    Shape { conversations: 400, customers: 150, team: TEAM.len(), days: 120, seed: SEED, contract_examples: true };
 
-/// Besides the two examples of the contract.
-const GENERATED_CONVERSATIONS: usize = 398;
-/// Besides the two customers of the contract's examples.
-const GENERATED_CUSTOMERS: usize = 148;
-const FIRST_CUSTOMER_NUMBER: usize = 101;
+const SEED: u64 = 0x00C0_FFEE_2024_0301;
+const FIRST_CUSTOMER_NUMBER: u64 = 101;
 
 const SECOND: Timestamp = 1_000_000;
 const MINUTE: Timestamp = 60 * SECOND;
 const HOUR: Timestamp = 60 * MINUTE;
 const DAY: Timestamp = 24 * HOUR;
 
-/// 2024-03-01T00:00:00Z: the demo's "now"; conversations start in the 120 days before it.
+/// 2024-03-01T00:00:00Z: the generator's "now"; conversations start in the days before it.
 const PERIOD_END: Timestamp = 1_709_251_200 * SECOND;
-const OLDEST_DAY: i64 = 120;
 /// Conversations start at least this many days before `PERIOD_END`, so that every
 /// message, note and resolution (at most 44 hours after the start) lies before it.
 const NEWEST_DAY: i64 = 3;
@@ -47,8 +46,11 @@ const CLOSING_HOUR_UTC: i64 = 25;
 
 const INBOUND: &str = "inbound";
 const OUTBOUND: &str = "outbound";
-const MAX_TAGS: usize = 4;
-const ID_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+const MAX_TAGS: usize = 5;
+/// In byte order, so that numbered ids sort as their numbers do.
+const ID_ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+/// Conversation ids carry at least this many characters after `conv_`.
+const MIN_ID_LEN: u32 = 6;
 
 type TeamMember = (&'static str, &'static str, Option<&'static str>);
 
@@ -249,7 +251,18 @@ const ROUTINE: &[Priority] = &[Priority::Normal, Priority::Normal, Priority::Low
 const RELAXED: &[Priority] = &[Priority::Low, Priority::Low, Priority::Normal];
 
 /// Tags a CSR adds now and then on top of a situation's own.
-const EXTRA_TAGS: [&str; 6] = ["follow_up", "warranty", "estimate", "billing", "callback", "repeat_customer"];
+const EXTRA_TAGS: [&str; 10] = [
+    "follow_up",
+    "warranty",
+    "estimate",
+    "billing",
+    "callback",
+    "repeat_customer",
+    "new_customer",
+    "same_day",
+    "referral",
+    "review_request",
+];
 
 const NOTE_TEMPLATES: [&str; 14] = [
     "Gate code {code}. Dog in the backyard - text the customer before going in.",
@@ -646,13 +659,28 @@ const SCENARIOS: [Scenario; 26] = [
     },
 ];
 
+/// What a [`Generator`] draws: how many conversations, customers and team members, over
+/// how many days, from which seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Conversations in all, the contract's examples included.
+    pub conversations: usize,
+    /// Customers in all (phone numbers stay unique up to eight million). Every customer
+    /// has a conversation, so there are never more customers than conversations.
+    pub customers: usize,
+    /// Team members to assign conversations to: the demo's eight, then people with
+    /// common names.
+    pub team: usize,
+    /// Conversations start within this many days before 2024-03-01.
+    pub days: i64,
+    pub seed: u64,
+    /// The contract's two examples come first, and their customers are the first two.
+    pub contract_examples: bool,
+}
+
 /// The demo's conversations: the contract's two examples first, then the seeded rest.
 pub fn demo_conversations() -> Vec<ImportedConversation> {
-    let mut generator = Generator::new(ChaCha8Rng::seed_from_u64(SEED));
-    let customers = generator.customers();
-    let mut conversations = vec![example_abc123(), example_def456()];
-    conversations.extend(generator.conversations(&customers));
-    conversations
+    Generator::new(DEMO_SHAPE).collect()
 }
 
 fn example_abc123() -> ImportedConversation {
@@ -790,6 +818,7 @@ fn strings(items: &[&str]) -> Vec<String> {
 }
 
 /// A customer with what the scripts need to address them.
+#[derive(Debug, Clone)]
 struct DemoCustomer {
     customer: Customer,
     first_name: String,
@@ -811,47 +840,145 @@ struct Details {
 }
 
 impl Details {
+    /// The template with every `{blank}` filled in, in one pass.
     fn fill(&self, template: &str) -> String {
-        [
-            ("{first}", self.first.as_str()),
-            ("{agent}", self.agent.as_str()),
-            ("{tech}", self.tech),
-            ("{brand}", self.brand),
-            ("{heater}", self.heater),
-            ("{day}", self.day),
-            ("{window}", self.window),
-            ("{code}", self.code),
-            ("{amount}", self.amount),
-            ("{system_price}", self.system_price),
-        ]
-        .iter()
-        .fold(template.to_owned(), |text, (blank, value)| text.replace(blank, value))
+        let mut text = String::with_capacity(template.len() + 32);
+        let mut rest = template;
+        while let Some((before, after)) = rest.split_once('{') {
+            let Some((blank, after)) = after.split_once('}') else {
+                break;
+            };
+            text.push_str(before);
+            match self.value(blank) {
+                Some(value) => text.push_str(value),
+                None => text.push_str(&rest[before.len()..rest.len() - after.len()]),
+            }
+            rest = after;
+        }
+        text.push_str(rest);
+        text
+    }
+
+    fn value(&self, blank: &str) -> Option<&str> {
+        Some(match blank {
+            "first" => &self.first,
+            "agent" => &self.agent,
+            "tech" => self.tech,
+            "brand" => self.brand,
+            "heater" => self.heater,
+            "day" => self.day,
+            "window" => self.window,
+            "code" => self.code,
+            "amount" => self.amount,
+            "system_price" => self.system_price,
+            _ => return None,
+        })
     }
 }
 
-/// Draws the generated part of the demo from one seeded random source, keeping the
-/// ids, phone numbers and names it hands out unique.
-struct Generator {
+/// Every pair of a first and a last name.
+const COMMON_NAMES: u64 = (FIRST_NAMES.len() * LAST_NAMES.len()) as u64;
+/// Steps through the pairs of names in an order that looks drawn at random; coprime
+/// with [`COMMON_NAMES`], so every pair comes once before any comes again.
+const CUSTOMER_NAME_STEP: u64 = 1427;
+const TEAM_NAME_STEP: u64 = 421;
+/// Phone numbers: an exchange from 200 to 999 and a four-digit line.
+const FIRST_EXCHANGE: u64 = 200;
+const PHONE_NUMBERS: u64 = (1000 - FIRST_EXCHANGE) * 10_000;
+/// `ServiceTitan` ids: seven digits.
+const FIRST_SERVICETITAN_ID: u64 = 1_000_000;
+const SERVICETITAN_IDS: u64 = 9_000_000;
+
+/// Hands out the `n`-th of `count` numbers in `0..space`, each at a random place in its
+/// own slot of the range: unique and increasing without remembering those handed out,
+/// and spread over the whole range however few there are.
+#[derive(Debug, Clone, Copy)]
+struct Spread {
+    slot: u64,
+}
+
+impl Spread {
+    fn new(count: u64, space: u64) -> Self {
+        Self { slot: (space / count.max(1)).max(1) }
+    }
+
+    fn nth(self, n: u64, rng: &mut ChaCha8Rng) -> u64 {
+        n * self.slot + rng.random_range(0..self.slot)
+    }
+}
+
+/// Draws an inbox of a [`Shape`] from its seed, one conversation at a time (it is an
+/// iterator; [`Generator::batches`] cuts it into batches), so memory stays flat however
+/// many it draws. Customers come one after the other, each with all of their
+/// conversations, so that a batch touches few customers. Ids, phone numbers and
+/// `ServiceTitan` ids are numbered and spread over their range (see [`Spread`]), so they
+/// are unique without remembering those handed out.
+pub struct Generator {
     rng: ChaCha8Rng,
-    conversation_ids: HashSet<String>,
-    customer_names: HashSet<String>,
-    phone_lines: HashSet<u32>,
-    servicetitan_ids: HashSet<String>,
+    days: i64,
+    team: Vec<User>,
+    examples: std::vec::IntoIter<ImportedConversation>,
+    /// Customers that come first as they are: the contract's two, in the demo.
+    regulars: Vec<DemoCustomer>,
+    /// How many conversations each customer has, in customer order.
+    plan: Vec<u32>,
+    customers_begun: usize,
+    /// The customer being served, and how many of their conversations are still to come.
+    serving: Option<(DemoCustomer, u32)>,
+    conversations_begun: u64,
+    conversation_ids: Spread,
+    /// Characters of a conversation id after `conv_`.
+    id_len: u32,
+    phone_numbers: Spread,
+    servicetitan_ids: Spread,
+    /// Where the customers' walk through the common names starts.
+    first_name: u64,
     threads_opened: u32,
-    notes_written: u32,
 }
 
 impl Generator {
-    fn new(rng: ChaCha8Rng) -> Self {
+    pub fn new(shape: Shape) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(shape.seed);
+        let (examples, regulars) = if shape.contract_examples {
+            let regulars = vec![
+                DemoCustomer { customer: john_smith(), first_name: "John".to_owned(), vip: false },
+                DemoCustomer { customer: jane_doe(), first_name: "Jane".to_owned(), vip: false },
+            ];
+            (vec![example_abc123(), example_def456()], regulars)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let conversations = shape.conversations.saturating_sub(examples.len());
+        let customers = shape.customers.min(conversations);
+        let numbered_customers = customers.saturating_sub(regulars.len()) as u64;
+        let id_len = id_len(conversations as u64);
+        let team = (0..shape.team).map(|k| team_member(k, &mut rng)).collect();
+        let plan = plan(&mut rng, conversations, customers);
         Self {
+            first_name: rng.random_range(0..COMMON_NAMES),
             rng,
-            conversation_ids: ["conv_abc123", "conv_def456"].map(str::to_owned).into(),
-            customer_names: ["John Smith", "Jane Doe"].map(str::to_owned).into(),
-            phone_lines: [1234, 5678].into(),
-            servicetitan_ids: ["12345", "67890"].map(str::to_owned).into(),
+            days: shape.days.max(NEWEST_DAY),
+            team,
+            examples: examples.into_iter(),
+            regulars,
+            plan,
+            customers_begun: 0,
+            serving: None,
+            conversations_begun: 0,
+            conversation_ids: Spread::new(conversations as u64, 36_u64.pow(id_len)),
+            id_len,
+            phone_numbers: Spread::new(numbered_customers, PHONE_NUMBERS),
+            servicetitan_ids: Spread::new(numbered_customers, SERVICETITAN_IDS),
             threads_opened: 1000,
-            notes_written: 0,
         }
+    }
+
+    /// The same conversations, in batches of up to `size`.
+    pub fn batches(mut self, size: usize) -> impl Iterator<Item = Vec<ImportedConversation>> {
+        std::iter::from_fn(move || {
+            let batch: Vec<ImportedConversation> = self.by_ref().take(size.max(1)).collect();
+            (!batch.is_empty()).then_some(batch)
+        })
     }
 
     fn pick<T: Copy>(&mut self, items: &[T]) -> T {
@@ -867,38 +994,109 @@ impl Generator {
     }
 }
 
+impl Iterator for Generator {
+    type Item = ImportedConversation;
+
+    fn next(&mut self) -> Option<ImportedConversation> {
+        if let Some(example) = self.examples.next() {
+            return Some(example);
+        }
+        let (customer, left) = match self.serving.take() {
+            Some((customer, left)) if left > 0 => (customer, left),
+            _ => self.next_customer()?,
+        };
+        let conversation = self.conversation(&customer);
+        self.serving = Some((customer, left - 1));
+        Some(conversation)
+    }
+}
+
+/// The fewest characters, at least [`MIN_ID_LEN`], that number this many conversations.
+fn id_len(conversations: u64) -> u32 {
+    let mut len = MIN_ID_LEN;
+    while 36_u64.checked_pow(len).is_some_and(|space| space < conversations) {
+        len += 1;
+    }
+    len
+}
+
+/// `n` in base 36 over [`ID_ALPHABET`], `len` characters.
+fn base36(mut n: u64, len: u32) -> String {
+    let base = ID_ALPHABET.len() as u64;
+    let mut digits = vec![ID_ALPHABET[0]; len as usize];
+    for digit in digits.iter_mut().rev() {
+        *digit = ID_ALPHABET[usize::try_from(n % base).expect("a digit")];
+        n /= base;
+    }
+    String::from_utf8(digits).expect("ASCII")
+}
+
+/// How many conversations each customer has: one each, and the rest to customers drawn
+/// at random, so that many customers come back with several.
+fn plan(rng: &mut ChaCha8Rng, conversations: usize, customers: usize) -> Vec<u32> {
+    let mut plan = vec![1; customers];
+    if customers > 0 {
+        for _ in customers..conversations {
+            plan[rng.random_range(0..customers)] += 1;
+        }
+    }
+    plan
+}
+
+/// The `i`-th pair of the common first and last names, round and round.
+fn common_name(i: u64) -> (&'static str, &'static str) {
+    let pair = usize::try_from(i % COMMON_NAMES).expect("a pair of names");
+    (FIRST_NAMES[pair / LAST_NAMES.len()], LAST_NAMES[pair % LAST_NAMES.len()])
+}
+
+/// The `k`-th member of the team: the demo's eight, then people with common names,
+/// half of them with a photo.
+fn team_member(k: usize, rng: &mut ChaCha8Rng) -> User {
+    if let Some(member) = TEAM.get(k) {
+        return user(*member);
+    }
+    let (first, last) = common_name((k - TEAM.len()) as u64 * TEAM_NAME_STEP);
+    let avatar_url = rng
+        .random_bool(0.5)
+        .then(|| format!("https://avatars.avoca.ai/{}.{}.jpg", ascii_lower(first), ascii_lower(last)));
+    User { id: format!("user_{}", 100 + k), name: format!("{first} {last}"), avatar_url }
+}
+
+fn ascii_lower(s: &str) -> String {
+    s.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase()
+}
+
 /// Customers.
 impl Generator {
-    /// The contract's two customers, the notable ones, then people with common names.
-    fn customers(&mut self) -> Vec<DemoCustomer> {
-        let mut customers = vec![
-            DemoCustomer { customer: john_smith(), first_name: "John".to_owned(), vip: false },
-            DemoCustomer { customer: jane_doe(), first_name: "Jane".to_owned(), vip: false },
-        ];
-        for (number, (name, first_name, email_local, business)) in (FIRST_CUSTOMER_NUMBER..).zip(NOTABLE_CUSTOMERS) {
-            self.customer_names.insert(name.to_owned());
-            customers.push(self.customer(number, name, first_name, email_local, business));
-        }
-        for number in FIRST_CUSTOMER_NUMBER + NOTABLE_CUSTOMERS.len()..FIRST_CUSTOMER_NUMBER + GENERATED_CUSTOMERS {
-            let (first, last) = self.fresh_name();
-            let email_local = self.email_local(first, last);
-            customers.push(self.customer(number, &format!("{first} {last}"), first, &email_local, false));
-        }
-        customers
+    fn next_customer(&mut self) -> Option<(DemoCustomer, u32)> {
+        let index = self.customers_begun;
+        let count = *self.plan.get(index)?;
+        self.customers_begun += 1;
+        Some((self.customer_at(index), count))
     }
 
-    fn fresh_name(&mut self) -> (&'static str, &'static str) {
-        loop {
-            let (first, last) = (self.pick(&FIRST_NAMES), self.pick(&LAST_NAMES));
-            if self.customer_names.insert(format!("{first} {last}")) {
-                return (first, last);
-            }
+    /// The regulars, the notable customers, then people with common names.
+    fn customer_at(&mut self, index: usize) -> DemoCustomer {
+        if let Some(regular) = self.regulars.get(index) {
+            return regular.clone();
         }
+        let numbered = index - self.regulars.len();
+        if let Some(&(name, first_name, email_local, business)) = NOTABLE_CUSTOMERS.get(numbered) {
+            return self.customer(numbered as u64, name.to_owned(), first_name, email_local, business);
+        }
+        let common = (numbered - NOTABLE_CUSTOMERS.len()) as u64;
+        let (first, last) = common_name(self.first_name + common * CUSTOMER_NAME_STEP);
+        let mut email_local = self.email_local(first, last);
+        // Names come round again after every pair was used; their e-mails stay apart.
+        let round = common / COMMON_NAMES;
+        if round > 0 {
+            email_local = format!("{email_local}.{round}");
+        }
+        self.customer(numbered as u64, format!("{first} {last}"), first, &email_local, false)
     }
 
     fn email_local(&mut self, first: &str, last: &str) -> String {
-        let clean = |s: &str| s.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase();
-        let (first, last) = (clean(first), clean(last));
+        let (first, last) = (ascii_lower(first), ascii_lower(last));
         match self.rng.random_range(0..4) {
             0 => format!("{first}{last}"),
             1 => format!("{first}_{last}"),
@@ -907,65 +1105,38 @@ impl Generator {
         }
     }
 
-    fn customer(
-        &mut self,
-        number: usize,
-        name: &str,
-        first_name: &str,
-        email_local: &str,
-        business: bool,
-    ) -> DemoCustomer {
+    /// The `n`-th numbered customer.
+    fn customer(&mut self, n: u64, name: String, first_name: &str, email_local: &str, business: bool) -> DemoCustomer {
         let reach = if business { 99 } else { self.rng.random_range(0..100) };
         let has_phone = reach >= NO_PHONE_PERCENT;
         let has_email = !(NO_PHONE_PERCENT..NO_PHONE_PERCENT + NO_EMAIL_PERCENT).contains(&reach);
-        let phone = has_phone.then(|| self.phone());
+        let phone = has_phone.then(|| self.phone(n));
         let email = has_email.then(|| format!("{email_local}@{}", self.pick(&EMAIL_DOMAINS)));
-        let servicetitan_id = self.rng.random_bool(0.85).then(|| self.servicetitan_id());
+        let servicetitan_id = self.rng.random_bool(0.85).then(|| self.servicetitan_id(n));
         let vip = business || self.rng.random_bool(0.08);
-        let customer = Customer { id: format!("cust_{number}"), name: name.to_owned(), phone, email, servicetitan_id };
+        let customer =
+            Customer { id: format!("cust_{}", FIRST_CUSTOMER_NUMBER + n), name, phone, email, servicetitan_id };
         DemoCustomer { customer, first_name: first_name.to_owned(), vip }
     }
 
-    /// `+1`, a local area code and a 555 number whose last seven digits no one else has.
-    fn phone(&mut self) -> String {
+    /// `+1`, a local area code, then an exchange and a line that are the `n`-th
+    /// customer's own.
+    fn phone(&mut self, n: u64) -> String {
         let area = self.pick(&AREA_CODES);
-        loop {
-            let line = self.rng.random_range(100..10_000);
-            if self.phone_lines.insert(line) {
-                return format!("+1{area}555{line:04}");
-            }
-        }
+        let number = self.phone_numbers.nth(n, &mut self.rng);
+        format!("+1{area}{}{:04}", FIRST_EXCHANGE + number / 10_000, number % 10_000)
     }
 
-    fn servicetitan_id(&mut self) -> String {
-        loop {
-            let id = self.rng.random_range(100_000..10_000_000_u32).to_string();
-            if self.servicetitan_ids.insert(id.clone()) {
-                return id;
-            }
-        }
+    fn servicetitan_id(&mut self, n: u64) -> String {
+        (FIRST_SERVICETITAN_ID + self.servicetitan_ids.nth(n, &mut self.rng)).to_string()
     }
 }
 
 /// Conversations.
 impl Generator {
-    /// One conversation for every customer, the rest for customers drawn at random, so
-    /// that many customers come back with several conversations.
-    fn conversations(&mut self, customers: &[DemoCustomer]) -> Vec<ImportedConversation> {
-        (0..GENERATED_CONVERSATIONS)
-            .map(|i| {
-                let customer = match customers.get(i) {
-                    Some(customer) => customer,
-                    None => customers.choose(&mut self.rng).expect("there are customers"),
-                };
-                self.conversation(customer)
-            })
-            .collect()
-    }
-
     fn conversation(&mut self, customer: &DemoCustomer) -> ImportedConversation {
         let scenario = SCENARIOS.choose(&mut self.rng).expect("there are scenarios");
-        let suffix = self.fresh_suffix();
+        let suffix = self.next_suffix();
         let id = format!("conv_{suffix}");
         let channel = self.channel_for(&customer.customer);
         let priority = self.pick(scenario.priorities);
@@ -983,7 +1154,7 @@ impl Generator {
             messages_count: i32::try_from(messages.len()).expect("at most five messages"),
             unread_count: self.unread_count(status, &messages),
             metadata: self.metadata(channel, &suffix, scenario),
-            id: id.clone(),
+            id,
             channel,
             status,
             priority,
@@ -994,7 +1165,7 @@ impl Generator {
         };
         ImportedConversation {
             tags: self.tags(scenario, customer, status),
-            notes: self.notes(&id, created_at, last_activity_at, &details),
+            notes: self.notes(&suffix, created_at, last_activity_at, &details),
             conversation,
             customer: customer.customer.clone(),
             assignee,
@@ -1002,13 +1173,11 @@ impl Generator {
         }
     }
 
-    fn fresh_suffix(&mut self) -> String {
-        loop {
-            let suffix = self.token(6);
-            if self.conversation_ids.insert(format!("conv_{suffix}")) {
-                return suffix;
-            }
-        }
+    /// The next conversation's id after `conv_`.
+    fn next_suffix(&mut self) -> String {
+        let n = self.conversation_ids.nth(self.conversations_begun, &mut self.rng);
+        self.conversations_begun += 1;
+        base36(n, self.id_len)
     }
 
     /// A channel the customer can be reached on: calls and texts need a phone number,
@@ -1026,7 +1195,7 @@ impl Generator {
     }
 
     fn created_at(&mut self, priority: Priority) -> Timestamp {
-        let day = self.rng.random_range(NEWEST_DAY..=OLDEST_DAY);
+        let day = self.rng.random_range(NEWEST_DAY..=self.days);
         let (from, to) = if priority == Priority::Urgent { (0, 24) } else { (OPENING_HOUR_UTC, CLOSING_HOUR_UTC) };
         PERIOD_END - day * DAY + self.seconds(from * 3600, to * 3600)
     }
@@ -1048,7 +1217,10 @@ impl Generator {
             ConversationStatus::Pending => 0.3,
             ConversationStatus::Resolved => 0.15,
         };
-        (!self.rng.random_bool(unassigned)).then(|| user(self.pick(&TEAM)))
+        if self.rng.random_bool(unassigned) {
+            return None;
+        }
+        self.team.choose(&mut self.rng).cloned()
     }
 
     fn details(&mut self, customer: &DemoCustomer, assignee: Option<&User>) -> Details {
@@ -1076,10 +1248,9 @@ impl Generator {
         details: &Details,
     ) -> Vec<Message> {
         let count = self.rng.random_range(match channel {
-            Channel::Voice => 1..=3,
+            Channel::Voice => 1..=4,
             Channel::Sms => 1..=5,
-            Channel::Email => 1..=4,
-            Channel::LiveChat => 2..=5,
+            Channel::Email | Channel::LiveChat => 2..=5,
         });
         let mut sent_at = created_at;
         let mut messages = Vec::with_capacity(count);
@@ -1149,14 +1320,14 @@ impl Generator {
         self.threads_opened
     }
 
-    /// The situation's tags, now and then one more, and `vip` for those customers; new
+    /// The situation's tags, a few more now and then, and `vip` for those customers; new
     /// open conversations are sometimes not triaged yet and carry none.
     fn tags(&mut self, scenario: &Scenario, customer: &DemoCustomer, status: ConversationStatus) -> Vec<String> {
         if status == ConversationStatus::Open && self.rng.random_bool(0.2) {
             return Vec::new();
         }
         let mut tags = scenario.tags.to_vec();
-        if self.rng.random_bool(0.25) {
+        for _ in 0..self.rng.random_range(0..=2) {
             tags.push(self.pick(&EXTRA_TAGS));
         }
         if customer.vip {
@@ -1171,7 +1342,7 @@ impl Generator {
         unique
     }
 
-    fn notes(&mut self, conversation_id: &str, from: Timestamp, to: Timestamp, details: &Details) -> Vec<Note> {
+    fn notes(&mut self, suffix: &str, from: Timestamp, to: Timestamp, details: &Details) -> Vec<Note> {
         let count = match self.rng.random_range(0..20) {
             0..11 => 0,
             11..18 => 1,
@@ -1184,15 +1355,13 @@ impl Generator {
         templates
             .into_iter()
             .zip(times)
-            .map(|(template, created_at)| {
-                self.notes_written += 1;
-                Note {
-                    id: format!("note_demo_{:04}", self.notes_written),
-                    conversation_id: conversation_id.to_owned(),
-                    content: details.fill(template),
-                    internal: self.rng.random_bool(0.9),
-                    created_at,
-                }
+            .enumerate()
+            .map(|(n, (template, created_at))| Note {
+                id: format!("note_{suffix}_{}", n + 1),
+                conversation_id: format!("conv_{suffix}"),
+                content: details.fill(template),
+                internal: self.rng.random_bool(0.9),
+                created_at,
             })
             .collect()
     }
@@ -1200,7 +1369,7 @@ impl Generator {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::{BTreeMap, HashMap};
+    use std::collections::{BTreeMap, HashMap, HashSet};
 
     use super::*;
     use crate::domain::{fold, format_timestamp, words, TagName};
@@ -1306,7 +1475,7 @@ mod tests {
                 assert!(messages.insert(mid.clone()), "{mid} twice");
             }
             for n in &c.notes {
-                assert!(n.id.starts_with("note_demo_"));
+                assert!(n.id.starts_with(&format!("note_{suffix}_")), "{}", n.id);
                 assert!(notes.insert(n.id.clone()), "{} twice", n.id);
             }
         }
@@ -1370,7 +1539,7 @@ mod tests {
 
     #[test]
     fn generated_conversations_lie_in_the_period() {
-        let start = PERIOD_END - (OLDEST_DAY + 1) * DAY;
+        let start = PERIOD_END - (DEMO_SHAPE.days + 1) * DAY;
         for c in demo_conversations().iter().skip(2) {
             let v = &c.conversation;
             let latest = [Some(v.last_activity_at), v.resolved_at, c.notes.last().map(|n| n.created_at)];
@@ -1447,5 +1616,118 @@ mod tests {
             let hits = texts.iter().filter(|t| words(&fold(t)).any(|w| w.starts_with(query))).count();
             assert!(hits >= 3, "{query}: {hits}");
         }
+    }
+
+    fn shape(conversations: usize, customers: usize, team: usize, seed: u64) -> Shape {
+        Shape { conversations, customers, team, days: 730, seed, contract_examples: false }
+    }
+
+    #[test]
+    fn a_large_shape_keeps_ids_and_numbers_unique() {
+        let all: Vec<ImportedConversation> = Generator::new(shape(20_000, 4_000, 64, 7)).collect();
+        assert_eq!(all.len(), 20_000);
+        assert!(all.windows(2).all(|w| w[0].conversation.id < w[1].conversation.id), "ids increase");
+        let notes: Vec<&str> = all.iter().flat_map(|c| c.notes.iter().map(|n| n.id.as_str())).collect();
+        assert_eq!(notes.iter().collect::<HashSet<_>>().len(), notes.len());
+        let customers: BTreeMap<&str, &Customer> = all.iter().map(|c| (c.customer.id.as_str(), &c.customer)).collect();
+        assert_eq!(customers.len(), 4_000);
+        let fields: [fn(&Customer) -> Option<&String>; 3] =
+            [|c| c.phone.as_ref(), |c| c.email.as_ref(), |c| c.servicetitan_id.as_ref()];
+        for field in fields {
+            let values: Vec<&String> = customers.values().filter_map(|c| field(c)).collect();
+            assert!(values.len() > 3_000);
+            assert_eq!(values.iter().collect::<HashSet<_>>().len(), values.len(), "{:?}", &values[..3]);
+        }
+        for phone in customers.values().filter_map(|c| c.phone.as_deref()) {
+            let digits = phone.strip_prefix("+1").expect("+1");
+            assert!(digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit()), "{phone}");
+        }
+        assert!(customers.values().any(|c| c.name == "José García"));
+        let users: BTreeMap<&str, &User> =
+            all.iter().filter_map(|c| c.assignee.as_ref()).map(|u| (u.id.as_str(), u)).collect();
+        assert_eq!(users.len(), 64);
+        assert_eq!(users.values().map(|u| u.name.as_str()).collect::<HashSet<_>>().len(), 64);
+    }
+
+    #[test]
+    #[allow(clippy::cast_precision_loss)] // averages of small counts
+    fn a_large_shape_looks_like_an_inbox_over_two_years() {
+        let all: Vec<ImportedConversation> = Generator::new(shape(10_000, 2_000, 50, 11)).collect();
+        let average =
+            |count: fn(&ImportedConversation) -> usize| all.iter().map(count).sum::<usize>() as f64 / all.len() as f64;
+        let tags = average(|c| c.tags.len());
+        let messages = average(|c| c.messages.len());
+        let notes = average(|c| c.notes.len());
+        assert!((2.5..3.5).contains(&tags), "{tags} tags");
+        assert!((2.5..3.5).contains(&messages), "{messages} messages");
+        assert!((0.3..1.0).contains(&notes), "{notes} notes");
+        for channel in Channel::ALL {
+            assert!(all.iter().any(|c| c.conversation.channel == *channel), "{channel}");
+        }
+        for status in ConversationStatus::ALL {
+            assert!(all.iter().any(|c| c.conversation.status == *status), "{status}");
+        }
+        for priority in Priority::ALL {
+            assert!(all.iter().any(|c| c.conversation.priority == *priority), "{priority}");
+        }
+        let created = all.iter().map(|c| c.conversation.created_at);
+        let (first, last) = (created.clone().min().unwrap(), created.max().unwrap());
+        assert!((PERIOD_END - 731 * DAY..PERIOD_END - 720 * DAY).contains(&first), "{}", format_timestamp(first));
+        assert!(last > PERIOD_END - 10 * DAY && last < PERIOD_END, "{}", format_timestamp(last));
+    }
+
+    #[test]
+    fn customers_come_one_after_the_other() {
+        let mut served = HashSet::new();
+        let mut current = String::new();
+        for c in Generator::new(shape(3_000, 600, 50, 1)) {
+            if c.customer.id != current {
+                current.clone_from(&c.customer.id);
+                assert!(served.insert(current.clone()), "{current} comes back later");
+            }
+        }
+        assert_eq!(served.len(), 600);
+    }
+
+    #[test]
+    fn batches_cut_the_same_conversations() {
+        let whole: Vec<ImportedConversation> = Generator::new(shape(1_000, 200, 50, 3)).collect();
+        let batches: Vec<Vec<ImportedConversation>> = Generator::new(shape(1_000, 200, 50, 3)).batches(300).collect();
+        assert_eq!(batches.iter().map(Vec::len).collect::<Vec<_>>(), [300, 300, 300, 100]);
+        assert_eq!(batches.concat(), whole);
+    }
+
+    #[test]
+    fn the_seed_decides() {
+        let draw = |seed| Generator::new(shape(500, 100, 50, seed)).collect::<Vec<_>>();
+        assert_eq!(draw(5), draw(5));
+        assert_ne!(draw(5), draw(6));
+    }
+
+    #[test]
+    fn ids_grow_longer_only_when_they_must() {
+        assert_eq!(id_len(0), 6);
+        assert_eq!(id_len(36_u64.pow(6)), 6);
+        assert_eq!(id_len(36_u64.pow(6) + 1), 7);
+        assert_eq!(base36(0, 6), "000000");
+        assert_eq!(base36(36 * 36 - 1, 3), "0zz");
+    }
+
+    #[test]
+    fn fills_every_blank_in_one_pass() {
+        let details = Details {
+            first: "Ana".into(),
+            agent: "Sarah".into(),
+            tech: "Ray",
+            brand: "Trane",
+            heater: "Rheem",
+            day: "Monday",
+            window: "8-10am",
+            code: "4411",
+            amount: "$289",
+            system_price: "$9,400",
+        };
+        assert_eq!(details.fill("Hi {first}, {tech} comes {day} {window}."), "Hi Ana, Ray comes Monday 8-10am.");
+        assert_eq!(details.fill("{unknown} {first} {"), "{unknown} Ana {");
     }
 }
