@@ -91,9 +91,18 @@ impl From<DbErr> for AppError {
     }
 }
 
+/// Failures that say "the database is away or overloaded", not "this request is wrong":
+/// lost connections, a full pool, PostgreSQL shutting down or refusing connections
+/// (SQLSTATE classes 08 and 57P, and 53300 too many connections), SQLite busy or locked.
 fn is_unavailable(err: &sea_orm::sqlx::Error) -> bool {
     use sea_orm::sqlx::Error;
-    matches!(err, Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::Tls(_) | Error::WorkerCrashed)
+    match err {
+        Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::Tls(_) | Error::WorkerCrashed => true,
+        Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || code.starts_with("57P") || code == "53300" || code == "5" || code == "6"
+        }),
+        _ => false,
+    }
 }
 
 impl ErrorExtensions for AppError {

@@ -129,10 +129,12 @@ fn load_with_an_optional_database_restart() {
         let mut clients = Vec::new();
         for client in 0..CLIENTS {
             let (app, tally, ids) = (Arc::clone(&app), Arc::clone(&tally), Arc::clone(&ids));
+            let window = Arc::clone(&restart_window);
             clients.push(tokio::spawn(async move {
                 let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(client as u64);
                 let mut n = 0;
-                while Instant::now() < end {
+                // With a restart, go on until 6 s after the database is back, to see recovery.
+                while Instant::now() < end || (restart && restart_pending(&window, start)) {
                     n += 1;
                     let sent = Instant::now();
                     let (status, body, write) = one_request(&app, &mut rng, client, n, &ids).await;
@@ -168,6 +170,11 @@ fn load_with_an_optional_database_restart() {
         let t = std::mem::take(&mut *tally.lock().unwrap());
         report_and_check(&app, &workspace, t, seconds, *restart_window.lock().unwrap()).await;
     });
+}
+
+/// True until 6 s after the restarted database came back.
+fn restart_pending(window: &Mutex<Option<(f64, f64)>>, start: Instant) -> bool {
+    window.lock().unwrap().is_none_or(|(_, back)| start.elapsed().as_secs_f64() < back + 6.0)
 }
 
 async fn report_and_check(
