@@ -1,0 +1,16 @@
+-- Raw-SQL floor (Q6a page at a deep offset): what an ideal server sends for it. Run by bench/run with pgbench -M prepared.
+-- Variables (pgbench -D): :ws :depth
+SELECT c.id, c.summary, c.priority, c.status, c.last_activity_at,
+       cu.id AS customer_id, cu.name AS customer_name, cu.phone AS customer_phone,
+       u.id AS assignee_id, u.name AS assignee_name,
+       ARRAY(SELECT t.tag FROM conversation_tags t
+             WHERE t.workspace_id = c.workspace_id AND t.conversation_id = c.id
+             ORDER BY t.seq) AS tags
+FROM (SELECT * FROM conversations
+      WHERE workspace_id = :ws AND status = 'open' AND channel IN ('voice', 'sms')
+      ORDER BY last_activity_at DESC, id DESC
+      LIMIT 21
+      OFFSET :depth) c
+JOIN customers cu ON cu.workspace_id = c.workspace_id AND cu.id = c.customer_id
+LEFT JOIN users u ON u.workspace_id = c.workspace_id AND u.id = c.assignee_id
+ORDER BY c.last_activity_at DESC, c.id DESC;
