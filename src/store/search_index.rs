@@ -59,19 +59,36 @@ pub async fn write_documents<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Adds words to one conversation's document.
+/// Adds words to one conversation's document. PostgreSQL merges repeated lexemes itself;
+/// on SQLite only the words the document lacks are appended, so it does not grow with
+/// every note that repeats a word.
 pub async fn append_words<C: ConnectionTrait>(db: &C, seq: i64, words: &BTreeSet<String>) -> Result<(), AppError> {
+    let backend = db.get_database_backend();
+    let (sql, words) = match backend {
+        DatabaseBackend::Postgres => (
+            "UPDATE conversation_search SET doc = doc || array_to_tsvector(string_to_array(?, ' ')) WHERE seq = ?",
+            join(words),
+        ),
+        _ => {
+            let held = db
+                .query_one_raw(statement(
+                    backend,
+                    "SELECT doc FROM conversation_search WHERE rowid = ?",
+                    vec![seq.into()],
+                ))
+                .await?
+                .map(|row| row.try_get::<String>("", "doc"))
+                .transpose()?
+                .unwrap_or_default();
+            let held: BTreeSet<&str> = held.split(' ').collect();
+            let missing: BTreeSet<String> = words.iter().filter(|w| !held.contains(w.as_str())).cloned().collect();
+            ("UPDATE conversation_search SET doc = doc || ' ' || ? WHERE rowid = ?", join(&missing))
+        }
+    };
     if words.is_empty() {
         return Ok(());
     }
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        DatabaseBackend::Postgres => {
-            "UPDATE conversation_search SET doc = doc || array_to_tsvector(string_to_array(?, ' ')) WHERE seq = ?"
-        }
-        _ => "UPDATE conversation_search SET doc = doc || ' ' || ? WHERE rowid = ?",
-    };
-    db.execute_raw(statement(backend, sql, vec![join(words).into(), seq.into()])).await?;
+    db.execute_raw(statement(backend, sql, vec![words.into(), seq.into()])).await?;
     Ok(())
 }
 

@@ -225,3 +225,31 @@ async fn last_activity_never_changes() {
 
     assert_eq!(app.ids("(sort: LAST_ACTIVITY_DESC)").await, order);
 }
+
+/// The size of a conversation's search document: characters on SQLite, lexemes on PostgreSQL.
+async fn search_document_size(app: &TestApp, id: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Database, DatabaseBackend, Statement};
+    let db = Database::connect(&app.database_url).await.unwrap();
+    let (sql, key) = match db.get_database_backend() {
+        DatabaseBackend::Postgres => ("SELECT length(s.doc)::BIGINT AS n FROM conversation_search s JOIN conversations c ON c.seq = s.seq WHERE c.id = $1", "n"),
+        _ => ("SELECT length(s.doc) AS n FROM conversation_search s JOIN conversations c ON c.seq = s.rowid WHERE c.id = ?", "n"),
+    };
+    let row =
+        db.query_one_raw(Statement::from_sql_and_values(db.get_database_backend(), sql, [id.into()])).await.unwrap();
+    row.unwrap().try_get::<i64>("", key).unwrap()
+}
+
+#[tokio::test]
+async fn notes_that_repeat_words_do_not_grow_the_search_index() {
+    let app = spawn_app().await;
+    app.import(&fixtures()).await;
+    add_ok(&app, "conv_1", "Gate code 4411, dog in the yard").await;
+    let once = search_document_size(&app, "conv_1").await;
+    for _ in 0..5 {
+        add_ok(&app, "conv_1", "gate code 4411 - dog in the yard").await;
+    }
+    assert_eq!(search_document_size(&app, "conv_1").await, once);
+    add_ok(&app, "conv_1", "Beware of the parrot").await;
+    assert!(search_document_size(&app, "conv_1").await > once, "new words are added");
+    assert_eq!(found_by(&app, "parrot").await, ["conv_1"]);
+}
