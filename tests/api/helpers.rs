@@ -14,6 +14,9 @@ use sea_orm::{ConnectionTrait, Database};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+/// A running server: the signal that stops it, and its task.
+type Running = (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<std::io::Result<()>>);
+
 pub struct TestApp {
     pub address: String,
     pub store: Store,
@@ -21,7 +24,7 @@ pub struct TestApp {
     pub workspace: String,
     pub api_key: String,
     pub database_url: String,
-    stop: std::sync::Mutex<Option<(tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<std::io::Result<()>>)>>,
+    stop: std::sync::Mutex<Option<Running>>,
     _dir: Option<tempfile::TempDir>,
 }
 

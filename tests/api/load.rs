@@ -168,7 +168,8 @@ fn load_with_an_optional_database_restart() {
             restarter.await.unwrap();
         }
         let t = std::mem::take(&mut *tally.lock().unwrap());
-        report_and_check(&app, &workspace, t, seconds, *restart_window.lock().unwrap()).await;
+        let window = *restart_window.lock().unwrap();
+        report_and_check(&app, &workspace, t, seconds, window).await;
     });
 }
 
