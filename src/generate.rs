@@ -7,7 +7,6 @@ use std::collections::{BTreeSet, HashSet};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use sea_orm::{ConnectionTrait, DatabaseBackend};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
@@ -138,32 +137,20 @@ async fn write(store: &Store, workspace: &WorkspaceId, shape: Shape) -> anyhow::
         let before = written.conversations;
         written.add(&batch);
         if before == 0 {
-            refresh_statistics(store).await?;
+            store.refresh_statistics().await.context("cannot refresh the planner's statistics")?;
         }
         if before / PROGRESS_EVERY < written.conversations / PROGRESS_EVERY {
             report_progress(&written, shape.conversations, started.elapsed());
         }
     }
     drawing.await.context("the generator failed")?;
-    refresh_statistics(store).await?;
+    store.refresh_statistics().await.context("cannot refresh the planner's statistics")?;
     tracing::info!(
         writing_seconds = written.writing.as_secs_f64(),
         waiting_for_the_generator_seconds = written.waiting.as_secs_f64(),
         "generated"
     );
     Ok(written)
-}
-
-/// Refreshes the planner's statistics on `PostgreSQL`, after the first batch and at the
-/// end. A new database has none, and autovacuum may be off; without them the planner
-/// reads every row of the workspace for each `IN (...)` lookup of the import, so that
-/// writing slows down as the workspace grows.
-// This is SQL outside the store: it belongs in `src/store` (shared, so not edited here).
-async fn refresh_statistics(store: &Store) -> anyhow::Result<()> {
-    if store.backend() == DatabaseBackend::Postgres {
-        store.db().execute_unprepared("ANALYZE").await.context("cannot refresh the planner's statistics")?;
-    }
-    Ok(())
 }
 
 fn report_progress(written: &Written, of: usize, elapsed: Duration) {

@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 pub use mutations::StatusChange;
@@ -78,6 +78,16 @@ impl Store {
     /// True when the database answers.
     pub async fn ping(&self) -> bool {
         self.db.ping().await.is_ok()
+    }
+
+    /// Refreshes the planner's statistics (PostgreSQL; SQLite needs none). A new database
+    /// has none and autovacuum may be off: without them each `IN (...)` lookup of a large
+    /// import reads every row of the workspace, so bulk writes call this as they grow.
+    pub async fn refresh_statistics(&self) -> Result<(), DbErr> {
+        if self.backend() == DatabaseBackend::Postgres {
+            self.db.execute_unprepared("ANALYZE").await?;
+        }
+        Ok(())
     }
 
     /// SQL statements sent since the store was opened (for tests and benchmarks).
