@@ -3,6 +3,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use inbox_gateway::{cli::Cli, commands, telemetry};
 
+// A request allocates many small, short-lived values (parsed documents, rows, response
+// values) across worker threads; mimalloc serves them with less contention and less
+// time in the allocator than the system's malloc (measured in the benchmark).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
