@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use crate::demo::{Generator, Shape};
 use crate::domain::{ImportedConversation, Timestamp, WorkspaceId};
-use crate::store::Store;
+use crate::store::{search_words, Store};
 
 /// Conversations per import transaction.
 const BATCH: usize = 2_000;
@@ -113,12 +113,14 @@ impl Written {
     }
 }
 
-/// Draws the batches on a blocking thread while the previous ones are being written.
+/// Draws the batches, and their search words, on a blocking thread while the previous
+/// ones are being written.
 async fn write(store: &Store, workspace: &WorkspaceId, shape: Shape) -> anyhow::Result<Written> {
     let (sender, mut batches) = mpsc::channel(DRAWN_AHEAD);
     let drawing = tokio::task::spawn_blocking(move || {
         for batch in Generator::new(shape).batches(BATCH) {
-            if sender.blocking_send(batch).is_err() {
+            let words = search_words(&batch);
+            if sender.blocking_send((batch, words)).is_err() {
                 break; // the writer gave up
             }
         }
@@ -127,9 +129,9 @@ async fn write(store: &Store, workspace: &WorkspaceId, shape: Shape) -> anyhow::
     let mut written = Written::default();
     loop {
         let asked = Instant::now();
-        let Some(batch) = batches.recv().await else { break };
+        let Some((batch, words)) = batches.recv().await else { break };
         let received = Instant::now();
-        store.import(workspace, &batch).await.context("cannot write a batch")?;
+        store.import_with_words(workspace, &batch, &words).await.context("cannot write a batch")?;
         let took = received.elapsed();
         written.waiting += received - asked;
         written.writing += took;

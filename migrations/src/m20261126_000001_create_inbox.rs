@@ -127,10 +127,10 @@ enum CustomerPhoneSuffixes {
 }
 
 /// Builds columns for one engine: byte-wise text where ids and terms live.
-struct Cols(DatabaseBackend);
+pub(crate) struct Cols(pub(crate) DatabaseBackend);
 
 impl Cols {
-    fn id<T: IntoIden>(&self, name: T) -> ColumnDef {
+    pub(crate) fn id<T: IntoIden>(&self, name: T) -> ColumnDef {
         let mut col = text(name);
         if self.0 == DatabaseBackend::Postgres {
             col.extra("COLLATE \"C\"");
@@ -154,7 +154,7 @@ fn index(name: &str, table: impl IntoIden, cols: Vec<DynIden>) -> IndexCreateSta
     stmt
 }
 
-fn primary_key(cols: Vec<DynIden>) -> IndexCreateStatement {
+pub(crate) fn primary_key(cols: Vec<DynIden>) -> IndexCreateStatement {
     let mut pk = Index::create();
     for col in cols {
         pk.col(col);

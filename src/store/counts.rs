@@ -1,18 +1,20 @@
 //! Exact totals without scanning: how many conversations each (status, channel,
 //! priority, assignee) group of a workspace holds, changed in the same transaction as
 //! every write that moves a conversation between groups. A filter on those four
-//! fields alone (the inbox's filters) is totalled by summing a few group rows.
+//! fields alone (the inbox's filters) is totalled by summing a few group rows; with one
+//! tag besides, by summing that tag's rows of those groups.
 
 use std::collections::BTreeMap;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
-use super::entity::{conversation, conversation_count};
+use super::entity::{conversation, conversation_count, conversation_tag_count};
 use crate::domain::{Conversation, ConversationFilter, StatusFilter, WorkspaceId};
 use crate::error::AppError;
 
 use conversation_count::Column as N;
+use conversation_tag_count::Column as TN;
 
 /// The group a conversation counts in.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -45,7 +47,10 @@ impl Group {
 
 /// Changes to the counts, applied together.
 #[derive(Debug, Default)]
-pub struct Deltas(BTreeMap<Group, i64>);
+pub struct Deltas {
+    groups: BTreeMap<Group, i64>,
+    tagged: BTreeMap<(String, Group), i64>,
+}
 
 impl Deltas {
     /// A conversation left group `from` (none when it is new) for group `to`.
@@ -54,20 +59,35 @@ impl Deltas {
             return;
         }
         if let Some(from) = from {
-            *self.0.entry(from).or_default() -= 1;
+            *self.groups.entry(from).or_default() -= 1;
         }
-        *self.0.entry(to).or_default() += 1;
+        *self.groups.entry(to).or_default() += 1;
     }
 
-    /// Writes the changes; groups in key order, so concurrent writers lock the count
-    /// rows in the same order and cannot deadlock.
+    /// A conversation counted in `from` with its tags (none when it is new) now counts
+    /// in `to` with its tags: both the group counts and the tag counts move.
+    pub fn moved_tagged(&mut self, from: Option<(&Group, &[String])>, to: (&Group, &[String])) {
+        self.moved(from.map(|(group, _)| group.clone()), to.0.clone());
+        if let Some((group, tags)) = from {
+            for tag in tags {
+                *self.tagged.entry((tag.clone(), group.clone())).or_default() -= 1;
+            }
+        }
+        for tag in to.1 {
+            *self.tagged.entry((tag.clone(), to.0.clone())).or_default() += 1;
+        }
+    }
+
+    /// Writes the changes: group rows, then tag rows, each in key order, so concurrent
+    /// writers lock the count rows in the same order and cannot deadlock.
     pub async fn apply<C: ConnectionTrait>(self, db: &C, workspace: &WorkspaceId) -> Result<(), AppError> {
+        let ws = workspace.as_str();
         let rows: Vec<_> = self
-            .0
+            .groups
             .into_iter()
             .filter(|(_, delta)| *delta != 0)
             .map(|(group, delta)| conversation_count::ActiveModel {
-                workspace_id: Set(workspace.as_str().to_owned()),
+                workspace_id: Set(ws.to_owned()),
                 status: Set(group.status),
                 channel: Set(group.channel),
                 priority: Set(group.priority),
@@ -86,6 +106,38 @@ impl Deltas {
                 .exec_without_returning(db)
                 .await?;
         }
+        let rows: Vec<_> = self
+            .tagged
+            .into_iter()
+            .filter(|(_, delta)| *delta != 0)
+            .map(|((tag, group), delta)| conversation_tag_count::ActiveModel {
+                workspace_id: Set(ws.to_owned()),
+                tag: Set(tag),
+                status: Set(group.status),
+                channel: Set(group.channel),
+                priority: Set(group.priority),
+                assignee_id: Set(group.assignee),
+                n: Set(delta),
+            })
+            .collect();
+        for chunk in rows.chunks(super::INSERT_CHUNK) {
+            let add = Expr::col((conversation_tag_count::Entity, TN::N)).add(Expr::col((Alias::new("excluded"), TN::N)));
+            conversation_tag_count::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::columns([
+                        TN::WorkspaceId,
+                        TN::Tag,
+                        TN::Status,
+                        TN::Channel,
+                        TN::Priority,
+                        TN::AssigneeId,
+                    ])
+                    .value(TN::N, add)
+                    .to_owned(),
+                )
+                .exec_without_returning(db)
+                .await?;
+        }
         Ok(())
     }
 }
@@ -93,35 +145,56 @@ impl Deltas {
 /// True when the counts can total this filter.
 pub fn can_total(filter: &ConversationFilter) -> bool {
     filter.search.is_none()
-        && filter.tags.is_empty()
+        && filter.tags.len() <= 1
         && filter.customer_id.is_none()
         && filter.created_from.is_none()
         && filter.created_to.is_none()
         && filter.assignee_id.as_deref() != Some(conversation_count::UNASSIGNED)
 }
 
-/// The total of a filter that [`can_total`] accepts.
+/// The total of a filter that [`can_total`] accepts: the sum of its groups' counts,
+/// or of its one tag's counts in those groups.
 pub async fn total<C: ConnectionTrait>(
     db: &C,
     workspace: &WorkspaceId,
     filter: &ConversationFilter,
 ) -> Result<u64, AppError> {
-    let mut query = conversation_count::Entity::find()
-        .select_only()
-        .expr(Expr::cust("CAST(COALESCE(SUM(\"n\"), 0) AS BIGINT)"))
-        .filter(N::WorkspaceId.eq(workspace.as_str()));
-    if let StatusFilter::Only(status) = filter.status {
-        query = query.filter(N::Status.eq(status.as_str()));
-    }
-    if !filter.channels.is_empty() {
-        query = query.filter(N::Channel.is_in(filter.channels.iter().map(|c| c.as_str())));
-    }
-    if let Some(priority) = filter.priority {
-        query = query.filter(N::Priority.eq(priority.as_str()));
-    }
-    if let Some(assignee) = &filter.assignee_id {
-        query = query.filter(N::AssigneeId.eq(assignee.as_str()));
-    }
-    let total: Option<i64> = query.into_tuple().one(db).await?;
+    let sum = || Expr::cust("CAST(COALESCE(SUM(\"n\"), 0) AS BIGINT)");
+    let total: Option<i64> = if let (1, Some(tag)) = (filter.tags.len(), filter.tags.iter().next()) {
+        let mut query = conversation_tag_count::Entity::find()
+            .select_only()
+            .expr(sum())
+            .filter(TN::WorkspaceId.eq(workspace.as_str()))
+            .filter(TN::Tag.eq(tag.as_str()));
+        if let StatusFilter::Only(status) = filter.status {
+            query = query.filter(TN::Status.eq(status.as_str()));
+        }
+        if !filter.channels.is_empty() {
+            query = query.filter(TN::Channel.is_in(filter.channels.iter().map(|c| c.as_str())));
+        }
+        if let Some(priority) = filter.priority {
+            query = query.filter(TN::Priority.eq(priority.as_str()));
+        }
+        if let Some(assignee) = &filter.assignee_id {
+            query = query.filter(TN::AssigneeId.eq(assignee.as_str()));
+        }
+        query.into_tuple().one(db).await?
+    } else {
+        let mut query =
+            conversation_count::Entity::find().select_only().expr(sum()).filter(N::WorkspaceId.eq(workspace.as_str()));
+        if let StatusFilter::Only(status) = filter.status {
+            query = query.filter(N::Status.eq(status.as_str()));
+        }
+        if !filter.channels.is_empty() {
+            query = query.filter(N::Channel.is_in(filter.channels.iter().map(|c| c.as_str())));
+        }
+        if let Some(priority) = filter.priority {
+            query = query.filter(N::Priority.eq(priority.as_str()));
+        }
+        if let Some(assignee) = &filter.assignee_id {
+            query = query.filter(N::AssigneeId.eq(assignee.as_str()));
+        }
+        query.into_tuple().one(db).await?
+    };
     Ok(u64::try_from(total.unwrap_or(0)).unwrap_or(0))
 }

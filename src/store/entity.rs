@@ -194,6 +194,31 @@ pub mod conversation_count {
     pub const UNASSIGNED: &str = "";
 }
 
+pub mod conversation_tag_count {
+    use sea_orm::entity::prelude::*;
+
+    /// Conversations carrying `tag` per (status, channel, priority, assignee) group of a
+    /// workspace; `assignee_id` is [`super::conversation_count::UNASSIGNED`] when none.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "conversation_tag_counts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub workspace_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tag: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub status: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub channel: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub priority: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub assignee_id: String,
+        pub n: i64,
+    }
+    no_relations!();
+}
+
 pub mod customer_phone_suffix {
     use sea_orm::entity::prelude::*;
 

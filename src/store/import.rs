@@ -2,7 +2,7 @@
 //! messages and notes, upserted by id in one transaction, with the search index and the
 //! counts kept in step.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -27,17 +27,52 @@ impl Store {
         workspace: &WorkspaceId,
         batch: &[ImportedConversation],
     ) -> Result<ImportSummary, AppError> {
+        self.import_with_words(workspace, batch, &search_words(batch)).await
+    }
+
+    /// [`Store::import`] with the batch's search words already drawn up by
+    /// [`search_words`] (bulk writers do that on another thread while a batch is written).
+    #[instrument(name = "db.import", skip_all, err, fields(conversations = batch.len()))]
+    pub async fn import_with_words(
+        &self,
+        workspace: &WorkspaceId,
+        batch: &[ImportedConversation],
+        words: &SearchWords,
+    ) -> Result<ImportSummary, AppError> {
         let write = self.begin_write().await?;
-        let summary = write_batch(&write.txn, workspace, batch).await?;
+        let summary = write_batch(&write.txn, workspace, batch, words).await?;
         write.txn.commit().await?;
         Ok(summary)
     }
+}
+
+/// Each conversation's search words, by conversation id (a later occurrence wins).
+pub type SearchWords = HashMap<String, BTreeSet<String>>;
+
+/// The words each conversation of the batch is found by: its summary, messages and
+/// notes, and its customer's name and email. CPU only; needs no transaction.
+pub fn search_words(batch: &[ImportedConversation]) -> SearchWords {
+    batch
+        .iter()
+        .map(|c| {
+            let texts = c
+                .conversation
+                .summary
+                .as_deref()
+                .into_iter()
+                .chain(c.messages.iter().map(|m| m.body.as_str()))
+                .chain(c.notes.iter().map(|n| n.content.as_str()))
+                .chain(customer_texts(&c.customer));
+            (c.conversation.id.clone(), words_of(texts))
+        })
+        .collect()
 }
 
 async fn write_batch(
     txn: &DatabaseTransaction,
     workspace: &WorkspaceId,
     batch: &[ImportedConversation],
+    words: &SearchWords,
 ) -> Result<ImportSummary, AppError> {
     // Later occurrences win, as if the file were imported in order; ids in sorted order,
     // so that concurrent imports lock rows in the same order.
@@ -52,6 +87,7 @@ async fn write_batch(
     // two imports can never both take a conversation for new and count it twice.
     workspace::Entity::find_by_id(workspace.as_str()).lock_exclusive().one(txn).await?;
     let before = lock_existing(txn, workspace, &ids).await?;
+    let tags_before = tags_of(txn, workspace, &before).await?;
     let renamed = renamed_customers(txn, workspace, &customers).await?;
     upsert_users(txn, workspace, users.values().copied()).await?;
     let customer_list: Vec<&Customer> = customers.values().copied().collect();
@@ -62,19 +98,10 @@ async fn write_batch(
     let lost_notes = replace_children(txn, workspace, &conversations).await?;
 
     let seqs = seqs_of(txn, workspace, &ids).await?;
-    let documents: Vec<(i64, BTreeSet<String>)> = conversations
+    let empty = BTreeSet::new();
+    let documents: Vec<(i64, &BTreeSet<String>)> = ids
         .iter()
-        .map(|c| {
-            let texts = c
-                .conversation
-                .summary
-                .as_deref()
-                .into_iter()
-                .chain(c.messages.iter().map(|m| m.body.as_str()))
-                .chain(c.notes.iter().map(|n| n.content.as_str()))
-                .chain(customer_texts(&c.customer));
-            (seqs[c.conversation.id.as_str()], words_of(texts))
-        })
+        .map(|id| (seqs[*id], words.get(*id).unwrap_or(&empty)))
         .collect();
     search_index::write_documents(txn, &documents).await?;
     let mut stale: BTreeSet<String> = conversations_of(txn, workspace, &renamed).await?;
@@ -85,8 +112,11 @@ async fn write_batch(
     search_index::reindex(txn, workspace, &stale.into_iter().collect::<Vec<_>>()).await?;
 
     let mut deltas = Deltas::default();
+    let no_tags = Vec::new();
     for c in &conversations {
-        deltas.moved(before.get(c.conversation.id.as_str()).cloned(), Group::of(&c.conversation));
+        let id = c.conversation.id.as_str();
+        let from = before.get(id).map(|group| (group, tags_before.get(id).unwrap_or(&no_tags).as_slice()));
+        deltas.moved_tagged(from, (&Group::of(&c.conversation), &c.tags));
     }
     deltas.apply(txn, workspace).await?;
     Ok(ImportSummary { conversations: conversations.len(), customers: customer_list.len(), users: users.len() })
@@ -111,6 +141,28 @@ async fn lock_existing<C: ConnectionTrait>(
         groups.extend(rows.into_iter().map(|row| (row.id.clone(), Group::of_row(&row))));
     }
     Ok(groups)
+}
+
+/// The tags the conversations that exist already carry now (before the import
+/// replaces them), by conversation id.
+async fn tags_of<C: ConnectionTrait>(
+    db: &C,
+    workspace: &WorkspaceId,
+    existing: &BTreeMap<String, Group>,
+) -> Result<BTreeMap<String, Vec<String>>, AppError> {
+    let ids: Vec<&str> = existing.keys().map(String::as_str).collect();
+    let mut tags: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let rows = conversation_tag::Entity::find()
+            .filter(conversation_tag::Column::WorkspaceId.eq(workspace.as_str()))
+            .filter(conversation_tag::Column::ConversationId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        for row in rows {
+            tags.entry(row.conversation_id).or_default().push(row.tag);
+        }
+    }
+    Ok(tags)
 }
 
 /// The customers of the batch whose searchable text (name, email) changes.

@@ -52,6 +52,10 @@ struct Locked {
     row: conversation::Model,
     /// The counts group the conversation was in when locked.
     group: Group,
+    /// Its tags when locked, once read.
+    tags: Option<Vec<String>>,
+    /// Its tags as the action leaves them, when the action changed them.
+    new_tags: Option<Vec<String>>,
     workspace: WorkspaceId,
     now: Timestamp,
 }
@@ -72,6 +76,8 @@ impl Store {
             txn,
             _queued: queued,
             group: Group::of_row(&row),
+            tags: None,
+            new_tags: None,
             row,
             workspace: workspace.clone(),
             now: clock.now(),
@@ -150,7 +156,7 @@ impl Store {
         tags: &TagList,
         clock: &dyn Clock,
     ) -> Result<Conversation, AppError> {
-        let locked = self.lock(workspace, id, clock).await?;
+        let mut locked = self.lock(workspace, id, clock).await?;
         let held = locked.tags().await?;
         let added: Vec<String> = tags.iter().map(|t| t.as_str().to_owned()).filter(|t| !held.contains(t)).collect();
         if held.len() + added.len() > MAX_TAGS_PER_CONVERSATION {
@@ -172,6 +178,7 @@ impl Store {
             });
             conversation_tag::Entity::insert_many(rows).exec_without_returning(&locked.txn).await?;
             locked.record(ActivityKind::TagsAdded, json!({"tags": added})).await?;
+            locked.new_tags = Some(held.into_iter().chain(added).collect());
         }
         locked.commit().await
     }
@@ -184,7 +191,7 @@ impl Store {
         tags: &TagList,
         clock: &dyn Clock,
     ) -> Result<Conversation, AppError> {
-        let locked = self.lock(workspace, id, clock).await?;
+        let mut locked = self.lock(workspace, id, clock).await?;
         let held = locked.tags().await?;
         let removed: Vec<String> = tags.iter().map(|t| t.as_str().to_owned()).filter(|t| held.contains(t)).collect();
         if !removed.is_empty() {
@@ -195,6 +202,7 @@ impl Store {
                 .exec(&locked.txn)
                 .await?;
             locked.record(ActivityKind::TagsRemoved, json!({"tags": removed})).await?;
+            locked.new_tags = Some(held.into_iter().filter(|t| !removed.contains(t)).collect());
         }
         locked.commit().await
     }
@@ -235,13 +243,19 @@ impl Store {
 }
 
 impl Locked {
-    async fn tags(&self) -> Result<Vec<String>, AppError> {
+    /// The tags the conversation held when it was locked (read once).
+    async fn tags(&mut self) -> Result<Vec<String>, AppError> {
+        if let Some(tags) = &self.tags {
+            return Ok(tags.clone());
+        }
         let rows = conversation_tag::Entity::find()
             .filter(conversation_tag::Column::WorkspaceId.eq(self.workspace.as_str()))
             .filter(conversation_tag::Column::ConversationId.eq(self.row.id.as_str()))
             .all(&self.txn)
             .await?;
-        Ok(rows.into_iter().map(|r| r.tag).collect())
+        let tags: Vec<String> = rows.into_iter().map(|r| r.tag).collect();
+        self.tags = Some(tags.clone());
+        Ok(tags)
     }
 
     /// Writes the columns `set` marks on this conversation's row.
@@ -268,11 +282,17 @@ impl Locked {
         Ok(())
     }
 
-    /// Moves the conversation between count groups if the action did, and commits.
-    async fn commit(self) -> Result<Conversation, AppError> {
-        let mut deltas = Deltas::default();
-        deltas.moved(Some(self.group), Group::of_row(&self.row));
-        deltas.apply(&self.txn, &self.workspace).await?;
+    /// Moves the conversation, and its tags, between count groups if the action did, and
+    /// commits.
+    async fn commit(mut self) -> Result<Conversation, AppError> {
+        let group = Group::of_row(&self.row);
+        if group != self.group || self.new_tags.is_some() {
+            let held = self.tags().await?;
+            let now = self.new_tags.take().unwrap_or_else(|| held.clone());
+            let mut deltas = Deltas::default();
+            deltas.moved_tagged(Some((&self.group, &held)), (&group, &now));
+            deltas.apply(&self.txn, &self.workspace).await?;
+        }
         self.txn.commit().await?;
         convert::conversation(self.row)
     }

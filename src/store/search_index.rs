@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, Statement,
     Value,
@@ -31,7 +31,7 @@ pub fn customer_texts(customer: &Customer) -> impl Iterator<Item = &str> {
 /// Replaces the documents of these conversations (by `seq`).
 pub async fn write_documents<C: ConnectionTrait>(
     db: &C,
-    documents: &[(i64, BTreeSet<String>)],
+    documents: &[(i64, &BTreeSet<String>)],
 ) -> Result<(), AppError> {
     let backend = db.get_database_backend();
     for chunk in documents.chunks(INSERT_CHUNK) {
@@ -139,6 +139,7 @@ pub async fn reindex<C: ConnectionTrait>(db: &C, workspace: &WorkspaceId, ids: &
                 (c.seq, words_of(c.summary.as_deref().into_iter().chain(own).chain(customer_text)))
             })
             .collect();
+        let documents: Vec<(i64, &BTreeSet<String>)> = documents.iter().map(|(seq, words)| (*seq, words)).collect();
         write_documents(db, &documents).await?;
     }
     Ok(())
@@ -178,32 +179,37 @@ pub async fn write_phone_suffixes<C: ConnectionTrait>(
 
 /// The search as a condition on `conversations`: the word rule OR the phone rule;
 /// `None` when it matches every conversation.
+///
+/// Both rules give `seq`s, united in one subquery: a row-by-row `OR` of two subqueries
+/// would keep the planner from using either index, and a phone fragment (a handful of
+/// conversations) would then cost a walk over the whole workspace.
 pub fn condition(backend: DatabaseBackend, ws: &str, search: &SearchQuery) -> Option<SimpleExpr> {
     if search.matches_every_text() {
         return None;
     }
-    let words = match backend {
-        DatabaseBackend::Postgres => Expr::cust_with_values(
-            r#""conversations"."seq" IN (SELECT "seq" FROM "conversation_search" WHERE "doc" @@ CAST($1 AS tsquery))"#,
-            [tsquery(&search.words)],
-        ),
-        _ => Expr::cust_with_values(
-            r#""conversations"."seq" IN (SELECT "rowid" FROM "conversation_search" WHERE "conversation_search" MATCH ?)"#,
-            [fts5_query(&search.words)],
-        ),
+    let postgres = backend == DatabaseBackend::Postgres;
+    let by_words = if postgres {
+        r#"SELECT "seq" FROM "conversation_search" WHERE "doc" @@ CAST($1 AS tsquery)"#
+    } else {
+        r#"SELECT "rowid" FROM "conversation_search" WHERE "conversation_search" MATCH ?"#
     };
+    let words = if postgres { tsquery(&search.words) } else { fts5_query(&search.words) };
     let Some(digits) = &search.phone_digits else {
-        return Some(words);
+        return Some(Expr::cust_with_values(format!(r#""conversations"."seq" IN ({by_words})"#), [words]));
     };
-    use customer_phone_suffix::Column as P;
-    let phone = Query::select()
-        .column(P::CustomerId)
-        .from(customer_phone_suffix::Entity)
-        .and_where(P::WorkspaceId.eq(ws))
-        .and_where(Expr::col(P::Suffix).gte(digits.as_str()))
-        .and_where(Expr::col(P::Suffix).lt(prefix_upper_bound(digits)))
-        .to_owned();
-    Some(words.or(conversation::Column::CustomerId.in_subquery(phone)))
+    let by_phone = if postgres {
+        r#"SELECT "k"."seq" FROM "conversations" AS "k" WHERE "k"."workspace_id" = $2 AND "k"."customer_id" IN
+           (SELECT "p"."customer_id" FROM "customer_phone_suffixes" AS "p"
+            WHERE "p"."workspace_id" = $3 AND "p"."suffix" >= $4 AND "p"."suffix" < $5)"#
+    } else {
+        r#"SELECT "k"."seq" FROM "conversations" AS "k" WHERE "k"."workspace_id" = ? AND "k"."customer_id" IN
+           (SELECT "p"."customer_id" FROM "customer_phone_suffixes" AS "p"
+            WHERE "p"."workspace_id" = ? AND "p"."suffix" >= ? AND "p"."suffix" < ?)"#
+    };
+    Some(Expr::cust_with_values(
+        format!(r#""conversations"."seq" IN ({by_words} UNION ALL {by_phone})"#),
+        [words, ws.to_owned(), ws.to_owned(), digits.clone(), prefix_upper_bound(digits)],
+    ))
 }
 
 /// `'w1':* & 'w2':*`. Words hold only letters and digits, so they need no escaping.

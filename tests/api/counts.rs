@@ -1,7 +1,9 @@
 //! `total` comes from counts kept in the same transaction as every write; after any mix
 //! of concurrent actions and imports they equal a `COUNT(*)` of the rows.
 
-use inbox_gateway::domain::{Channel, ConversationFilter, ConversationStatus, Priority, StatusFilter, WorkspaceId};
+use inbox_gateway::domain::{
+    Channel, ConversationFilter, ConversationStatus, Priority, StatusFilter, TagList, TagMatch, WorkspaceId,
+};
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
@@ -10,6 +12,11 @@ use crate::helpers::{conversation, spawn_app, TestApp};
 const STATUSES: [&str; 3] = ["open", "pending", "resolved"];
 const CHANNELS: [&str; 4] = ["voice", "sms", "email", "live_chat"];
 const PRIORITIES: [&str; 4] = ["urgent", "high", "normal", "low"];
+const TAGS: [&str; 3] = ["counted", "vip", "leak"];
+
+fn random_tags(rng: &mut impl Rng) -> Vec<&'static str> {
+    TAGS.into_iter().filter(|_| rng.random_range(0..3) == 0).collect()
+}
 
 fn random_conversation(rng: &mut impl Rng, id: usize) -> Value {
     let assignee = match rng.random_range(0..4) {
@@ -23,24 +30,40 @@ fn random_conversation(rng: &mut impl Rng, id: usize) -> Value {
             "channel": CHANNELS[rng.random_range(0..4)],
             "priority": PRIORITIES[rng.random_range(0..4)],
             "assignee": assignee,
+            "tags": random_tags(rng),
         }),
     )
 }
 
-/// Every filter the counts serve, and a few they do not.
+/// Every filter the counts serve (the group fields, alone or with one tag), and a few
+/// they do not (two tags).
 fn filters() -> Vec<ConversationFilter> {
     let mut filters = vec![ConversationFilter::default()];
+    let tag_filters: Vec<(TagList, TagMatch)> = vec![
+        (TagList::default(), TagMatch::Any),
+        (TagList::parse(&["vip"], 0, 20).unwrap(), TagMatch::Any),
+        (TagList::parse(&["counted"], 0, 20).unwrap(), TagMatch::All),
+        (TagList::parse(&["vip", "leak"], 0, 20).unwrap(), TagMatch::Any),
+        (TagList::parse(&["vip", "counted"], 0, 20).unwrap(), TagMatch::All),
+    ];
+    for (tags, tag_match) in &tag_filters {
+        filters.push(ConversationFilter { tags: tags.clone(), tag_match: *tag_match, ..ConversationFilter::default() });
+    }
     for status in [ConversationStatus::Open, ConversationStatus::Pending, ConversationStatus::Resolved] {
         for channels in [vec![], vec![Channel::Voice, Channel::Sms], vec![Channel::Email]] {
             for priority in [None, Some(Priority::Urgent)] {
                 for assignee in [None, Some("user_1".to_owned()), Some("user_none".to_owned())] {
-                    filters.push(ConversationFilter {
-                        status: StatusFilter::Only(status),
-                        channels: channels.clone(),
-                        priority,
-                        assignee_id: assignee,
-                        ..ConversationFilter::default()
-                    });
+                    for (tags, tag_match) in &tag_filters {
+                        filters.push(ConversationFilter {
+                            status: StatusFilter::Only(status),
+                            channels: channels.clone(),
+                            priority,
+                            assignee_id: assignee.clone(),
+                            tags: tags.clone(),
+                            tag_match: *tag_match,
+                            ..ConversationFilter::default()
+                        });
+                    }
                 }
             }
         }
@@ -61,7 +84,7 @@ async fn mutate(app: &TestApp, seed: u64) {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     for _ in 0..15 {
         let id = format!("conv_{}", rng.random_range(0..40));
-        let (query, input) = match rng.random_range(0..3) {
+        let (query, input) = match rng.random_range(0..4) {
             0 => (
                 "mutation($input: AssignConversationInput!) { assignConversation(input: $input) { conversation { id } } }",
                 {
@@ -76,9 +99,13 @@ async fn mutate(app: &TestApp, seed: u64) {
                     json!({"conversationId": id, "status": status})
                 },
             ),
-            _ => (
+            2 => (
                 "mutation($input: ConversationTagsInput!) { addConversationTags(input: $input) { conversation { id } } }",
-                json!({"conversationId": id, "tags": ["counted"]}),
+                json!({"conversationId": id, "tags": random_tags(&mut rng).into_iter().chain(["counted"]).collect::<Vec<_>>()}),
+            ),
+            _ => (
+                "mutation($input: ConversationTagsInput!) { removeConversationTags(input: $input) { conversation { id } } }",
+                json!({"conversationId": id, "tags": random_tags(&mut rng).into_iter().chain(["vip"]).collect::<Vec<_>>()}),
             ),
         };
         app.gql(query, json!({"input": input})).await.data();
