@@ -6,12 +6,17 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_inbox;
 mod m20261126_000002_tag_counts;
+mod m20261126_000003_search_facets;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261126_000001_create_inbox::Migration), Box::new(m20261126_000002_tag_counts::Migration)]
+        vec![
+            Box::new(m20261126_000001_create_inbox::Migration),
+            Box::new(m20261126_000002_tag_counts::Migration),
+            Box::new(m20261126_000003_search_facets::Migration),
+        ]
     }
 }

@@ -36,7 +36,8 @@ impl Store {
     }
 
     /// How many of the workspace's conversations match `filter`: from the maintained
-    /// counts when the filter allows, else counted by index.
+    /// counts when the filter allows, else in the search index alone when it can, else
+    /// counted by index over the conversations.
     #[instrument(name = "db.conversations.count", skip_all, err)]
     pub async fn count_conversations(
         &self,
@@ -45,6 +46,9 @@ impl Store {
     ) -> Result<u64, AppError> {
         if counts::can_total(filter) {
             return counts::total(self.db(), workspace, filter).await;
+        }
+        if let Some(total) = search_index::count(self.db(), workspace, filter).await? {
+            return Ok(total);
         }
         self.count_conversations_by_scan(workspace, filter).await
     }

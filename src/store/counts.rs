@@ -121,7 +121,8 @@ impl Deltas {
             })
             .collect();
         for chunk in rows.chunks(super::INSERT_CHUNK) {
-            let add = Expr::col((conversation_tag_count::Entity, TN::N)).add(Expr::col((Alias::new("excluded"), TN::N)));
+            let add =
+                Expr::col((conversation_tag_count::Entity, TN::N)).add(Expr::col((Alias::new("excluded"), TN::N)));
             conversation_tag_count::Entity::insert_many(chunk.to_vec())
                 .on_conflict(
                     OnConflict::columns([

@@ -13,7 +13,7 @@ use tracing::instrument;
 
 use super::counts::{Deltas, Group};
 use super::entity::{conversation, conversation_tag, customer, message, note, user, workspace};
-use super::search_index::{self, customer_texts, words_of};
+use super::search_index::{self, customer_texts, words_of, Document, Facets};
 use super::{Store, INSERT_CHUNK};
 use crate::domain::{Customer, ImportSummary, ImportedConversation, User, WorkspaceId};
 use crate::error::AppError;
@@ -99,9 +99,20 @@ async fn write_batch(
 
     let seqs = seqs_of(txn, workspace, &ids).await?;
     let empty = BTreeSet::new();
-    let documents: Vec<(i64, &BTreeSet<String>)> = ids
+    let documents: Vec<Document<'_>> = conversations
         .iter()
-        .map(|id| (seqs[*id], words.get(*id).unwrap_or(&empty)))
+        .map(|c| {
+            let id = c.conversation.id.as_str();
+            Document {
+                seq: seqs[id],
+                words: words.get(id).unwrap_or(&empty),
+                facets: Facets {
+                    workspace: workspace.as_str(),
+                    status: c.conversation.status.as_str(),
+                    channel: c.conversation.channel.as_str(),
+                },
+            }
+        })
         .collect();
     search_index::write_documents(txn, &documents).await?;
     let mut stale: BTreeSet<String> = conversations_of(txn, workspace, &renamed).await?;

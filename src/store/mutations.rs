@@ -18,7 +18,7 @@ use tracing::instrument;
 
 use super::counts::{Deltas, Group};
 use super::entity::{activity_event, conversation, conversation_tag, note, user};
-use super::search_index::{append_words, words_of};
+use super::search_index::{append_words, move_status, words_of};
 use super::{convert, Store, WriteTransaction};
 use crate::domain::{
     new_id, ActivityKind, Clock, Conversation, ConversationStatus, Note, NoteContent, RuleError, TagList, Timestamp,
@@ -142,6 +142,9 @@ impl Store {
                     a.resolution_notes = Set(notes);
                 })
                 .await?;
+            if from != to {
+                move_status(&locked.txn, locked.row.seq, from.as_str(), to.as_str()).await?;
+            }
             let details = json!({"from": status_name(from), "to": status_name(to)});
             locked.record(ActivityKind::StatusChanged, details).await?;
         }

@@ -15,7 +15,10 @@ use sea_orm::{
 
 use super::entity::{conversation, customer, customer_phone_suffix, message, note};
 use super::INSERT_CHUNK;
-use crate::domain::{fold, phone_suffixes, prefix_upper_bound, words, Customer, SearchQuery, WorkspaceId};
+use crate::domain::{
+    fold, phone_suffixes, prefix_upper_bound, words, ConversationFilter, Customer, SearchQuery, StatusFilter,
+    WorkspaceId,
+};
 use crate::error::AppError;
 
 /// The distinct words of some texts.
@@ -28,35 +31,124 @@ pub fn customer_texts(customer: &Customer) -> impl Iterator<Item = &str> {
     [Some(customer.name.as_str()), customer.email.as_deref()].into_iter().flatten()
 }
 
+/// One conversation's search document: its words and, on PostgreSQL, its facets.
+pub struct Document<'a> {
+    pub seq: i64,
+    pub words: &'a BTreeSet<String>,
+    pub facets: Facets<'a>,
+}
+
+/// What a PostgreSQL document carries besides the conversation's words: its workspace,
+/// status and channel, as terms that no query word can match (query words hold only
+/// letters and digits; these start with `~`). A search's `total` over those filters is
+/// then counted in the GIN index alone, without reading the conversations.
+#[derive(Debug, Clone, Copy)]
+pub struct Facets<'a> {
+    pub workspace: &'a str,
+    pub status: &'a str,
+    pub channel: &'a str,
+}
+
+const WORKSPACE_TERM: &str = "~w:";
+const STATUS_TERM: &str = "~s:";
+const CHANNEL_TERM: &str = "~c:";
+
 /// Replaces the documents of these conversations (by `seq`).
-pub async fn write_documents<C: ConnectionTrait>(
-    db: &C,
-    documents: &[(i64, &BTreeSet<String>)],
-) -> Result<(), AppError> {
+pub async fn write_documents<C: ConnectionTrait>(db: &C, documents: &[Document<'_>]) -> Result<(), AppError> {
     let backend = db.get_database_backend();
     for chunk in documents.chunks(INSERT_CHUNK) {
-        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 2);
-        for (seq, words) in chunk {
-            values.push((*seq).into());
-            values.push(join(words).into());
-        }
-        let rows = vec!["(?, ?)"; chunk.len()].join(", ");
         let sql = match backend {
-            DatabaseBackend::Postgres => format!(
-                "INSERT INTO conversation_search (seq, doc) SELECT v.seq, array_to_tsvector(string_to_array(v.words, ' ')) \
-                 FROM (VALUES {rows}) AS v(seq, words) ON CONFLICT (seq) DO UPDATE SET doc = EXCLUDED.doc"
-            ),
+            DatabaseBackend::Postgres => {
+                let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 5);
+                for d in chunk {
+                    values.push(d.seq.into());
+                    values.push(join(d.words).into());
+                    values.push(format!("{WORKSPACE_TERM}{}", d.facets.workspace).into());
+                    values.push(format!("{STATUS_TERM}{}", d.facets.status).into());
+                    values.push(format!("{CHANNEL_TERM}{}", d.facets.channel).into());
+                }
+                let rows = vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+                let sql = format!(
+                    "INSERT INTO conversation_search (seq, doc) \
+                     SELECT v.seq, array_to_tsvector(string_to_array(v.words, ' ') || ARRAY[v.w, v.s, v.c]) \
+                     FROM (VALUES {rows}) AS v(seq, words, w, s, c) ON CONFLICT (seq) DO UPDATE SET doc = EXCLUDED.doc"
+                );
+                statement(backend, &sql, values)
+            }
             _ => {
                 let seqs = vec!["?"; chunk.len()].join(", ");
-                let mut delete_values = Vec::with_capacity(chunk.len());
-                delete_values.extend(chunk.iter().map(|(seq, _)| Value::from(*seq)));
-                db.execute_raw(statement(backend, &format!("DELETE FROM conversation_search WHERE rowid IN ({seqs})"), delete_values)).await?;
-                format!("INSERT INTO conversation_search (rowid, doc) VALUES {rows}")
+                let delete_values: Vec<Value> = chunk.iter().map(|d| Value::from(d.seq)).collect();
+                let delete = format!("DELETE FROM conversation_search WHERE rowid IN ({seqs})");
+                db.execute_raw(statement(backend, &delete, delete_values)).await?;
+                let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 2);
+                for d in chunk {
+                    values.push(d.seq.into());
+                    values.push(join(d.words).into());
+                }
+                let rows = vec!["(?, ?)"; chunk.len()].join(", ");
+                statement(backend, &format!("INSERT INTO conversation_search (rowid, doc) VALUES {rows}"), values)
             }
         };
-        db.execute_raw(statement(backend, &sql, values)).await?;
+        db.execute_raw(sql).await?;
     }
     Ok(())
+}
+
+/// Moves a conversation's document to its new status (PostgreSQL's facet terms; SQLite
+/// documents hold words only).
+pub async fn move_status<C: ConnectionTrait>(db: &C, seq: i64, from: &str, to: &str) -> Result<(), AppError> {
+    let backend = db.get_database_backend();
+    if backend != DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    let sql = "UPDATE conversation_search SET doc = ts_delete(doc, CAST(? AS text)) || array_to_tsvector(ARRAY[CAST(? AS text)]) \
+               WHERE seq = ?";
+    let values = vec![format!("{STATUS_TERM}{from}").into(), format!("{STATUS_TERM}{to}").into(), seq.into()];
+    db.execute_raw(statement(backend, sql, values)).await?;
+    Ok(())
+}
+
+/// How many of the workspace's conversations match `filter`, counted in the search index
+/// alone: on PostgreSQL, for a search by words (not a phone fragment) with no other
+/// filter than status and channels. `None` when the index cannot count this filter.
+pub async fn count<C: ConnectionTrait>(
+    db: &C,
+    workspace: &WorkspaceId,
+    filter: &ConversationFilter,
+) -> Result<Option<u64>, AppError> {
+    let backend = db.get_database_backend();
+    let Some(search) = &filter.search else { return Ok(None) };
+    let countable = backend == DatabaseBackend::Postgres
+        && !search.matches_every_text()
+        && search.phone_digits.is_none()
+        && filter.tags.is_empty()
+        && filter.priority.is_none()
+        && filter.assignee_id.is_none()
+        && filter.customer_id.is_none()
+        && filter.created_from.is_none()
+        && filter.created_to.is_none();
+    if !countable {
+        return Ok(None);
+    }
+    let mut query = tsquery(&search.words);
+    query.push_str(&format!(" & {}", quoted_term(&format!("{WORKSPACE_TERM}{}", workspace.as_str()))));
+    if let StatusFilter::Only(status) = filter.status {
+        query.push_str(&format!(" & {}", quoted_term(&format!("{STATUS_TERM}{}", status.as_str()))));
+    }
+    if !filter.channels.is_empty() {
+        let any: Vec<String> =
+            filter.channels.iter().map(|c| quoted_term(&format!("{CHANNEL_TERM}{}", c.as_str()))).collect();
+        query.push_str(&format!(" & ({})", any.join(" | ")));
+    }
+    let sql = "SELECT COUNT(*) AS n FROM conversation_search WHERE doc @@ CAST(? AS tsquery)";
+    let row = db.query_one_raw(statement(backend, sql, vec![query.into()])).await?;
+    let n: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+    Ok(Some(u64::try_from(n).unwrap_or(0)))
+}
+
+/// A lexeme as a tsquery operand: quoted, with `'` and `\` escaped.
+fn quoted_term(term: &str) -> String {
+    format!("'{}'", term.replace('\\', "\\\\").replace('\'', "''"))
 }
 
 /// Adds words to one conversation's document. PostgreSQL merges repeated lexemes itself;
@@ -129,17 +221,25 @@ pub async fn reindex<C: ConnectionTrait>(db: &C, workspace: &WorkspaceId, ids: &
         {
             texts.entry(n.conversation_id).or_default().push(n.content);
         }
-        let documents: Vec<(i64, BTreeSet<String>)> = conversations
+        let words: Vec<BTreeSet<String>> = conversations
             .iter()
             .map(|c| {
                 let customer = customers.get(&c.customer_id);
                 let own = texts.get(&c.id).into_iter().flatten().map(String::as_str);
                 let customer_text =
                     customer.into_iter().flat_map(|k| [Some(k.name.as_str()), k.email.as_deref()]).flatten();
-                (c.seq, words_of(c.summary.as_deref().into_iter().chain(own).chain(customer_text)))
+                words_of(c.summary.as_deref().into_iter().chain(own).chain(customer_text))
             })
             .collect();
-        let documents: Vec<(i64, &BTreeSet<String>)> = documents.iter().map(|(seq, words)| (*seq, words)).collect();
+        let documents: Vec<Document<'_>> = conversations
+            .iter()
+            .zip(&words)
+            .map(|(c, words)| Document {
+                seq: c.seq,
+                words,
+                facets: Facets { workspace: ws, status: &c.status, channel: &c.channel },
+            })
+            .collect();
         write_documents(db, &documents).await?;
     }
     Ok(())

@@ -2,7 +2,8 @@
 //! of concurrent actions and imports they equal a `COUNT(*)` of the rows.
 
 use inbox_gateway::domain::{
-    Channel, ConversationFilter, ConversationStatus, Priority, StatusFilter, TagList, TagMatch, WorkspaceId,
+    Channel, ConversationFilter, ConversationStatus, Priority, SearchQuery, StatusFilter, TagList, TagMatch,
+    WorkspaceId,
 };
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
@@ -13,6 +14,7 @@ const STATUSES: [&str; 3] = ["open", "pending", "resolved"];
 const CHANNELS: [&str; 4] = ["voice", "sms", "email", "live_chat"];
 const PRIORITIES: [&str; 4] = ["urgent", "high", "normal", "low"];
 const TAGS: [&str; 3] = ["counted", "vip", "leak"];
+const SUMMARIES: [&str; 3] = ["Water heater leaking", "Furnace will not start", "Heat pump noise"];
 
 fn random_tags(rng: &mut impl Rng) -> Vec<&'static str> {
     TAGS.into_iter().filter(|_| rng.random_range(0..3) == 0).collect()
@@ -31,6 +33,7 @@ fn random_conversation(rng: &mut impl Rng, id: usize) -> Value {
             "priority": PRIORITIES[rng.random_range(0..4)],
             "assignee": assignee,
             "tags": random_tags(rng),
+            "summary": SUMMARIES[rng.random_range(0..3)],
         }),
     )
 }
@@ -48,6 +51,31 @@ fn filters() -> Vec<ConversationFilter> {
     ];
     for (tags, tag_match) in &tag_filters {
         filters.push(ConversationFilter { tags: tags.clone(), tag_match: *tag_match, ..ConversationFilter::default() });
+    }
+    // Searches: counted in the search index on PostgreSQL when only status and channels
+    // come with them, else over the conversations.
+    for search in ["heat", "heater leak", "furnace"] {
+        let search = SearchQuery::parse(search).unwrap();
+        filters.push(ConversationFilter { search: search.clone(), ..ConversationFilter::default() });
+        for status in [
+            StatusFilter::All,
+            StatusFilter::Only(ConversationStatus::Open),
+            StatusFilter::Only(ConversationStatus::Resolved),
+        ] {
+            for channels in [vec![], vec![Channel::Voice, Channel::Sms], vec![Channel::Email]] {
+                filters.push(ConversationFilter {
+                    search: search.clone(),
+                    status,
+                    channels,
+                    ..ConversationFilter::default()
+                });
+            }
+        }
+        filters.push(ConversationFilter {
+            search: search.clone(),
+            priority: Some(Priority::Urgent),
+            ..ConversationFilter::default()
+        });
     }
     for status in [ConversationStatus::Open, ConversationStatus::Pending, ConversationStatus::Resolved] {
         for channels in [vec![], vec![Channel::Voice, Channel::Sms], vec![Channel::Email]] {
