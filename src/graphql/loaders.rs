@@ -1,34 +1,40 @@
 //! One DataLoader per lookup, built per request for its workspace: each batch of keys
-//! becomes one `IN (...)` query, so a page's SQL does not grow with its size.
+//! becomes one `IN (...)` query, so a page's SQL does not grow with its size. A page of
+//! conversations that brought its customers, assignees and tags along feeds them to the
+//! loaders first (their per-request cache), so those fields cost no statement at all.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 
 use crate::domain::{ActivityEvent, Customer, Note, User, WorkspaceId};
 use crate::error::AppError;
-use crate::store::Store;
+use crate::store::{Page, Store};
+
+/// A loader caching what it loaded, or was fed, for the rest of its request.
+type Cached<T> = DataLoader<ById<T>, HashMapCache>;
 
 /// The loaders of one request.
 pub struct Loaders {
-    pub customers: DataLoader<ById<Customer>>,
-    pub users: DataLoader<ById<User>>,
-    pub tags: DataLoader<ById<Tags>>,
-    pub notes: DataLoader<ById<Vec<Note>>>,
-    pub activity: DataLoader<ById<Vec<ActivityEvent>>>,
+    pub customers: Cached<Customer>,
+    pub users: Cached<User>,
+    pub tags: Cached<Tags>,
+    pub notes: Cached<Vec<Note>>,
+    pub activity: Cached<Vec<ActivityEvent>>,
 }
 
 impl Loaders {
     pub fn new(store: &Store, workspace: &WorkspaceId) -> Self {
-        fn loader<T: Send + Sync + 'static>(store: &Store, workspace: &WorkspaceId) -> DataLoader<ById<T>>
+        fn loader<T: Send + Sync + 'static>(store: &Store, workspace: &WorkspaceId) -> Cached<T>
         where
             ById<T>: Loader<String>,
         {
-            DataLoader::new(
+            DataLoader::with_cache(
                 ById { store: store.clone(), workspace: workspace.clone(), _value: std::marker::PhantomData },
                 tokio::spawn,
+                HashMapCache::default(),
             )
         }
         Self {
@@ -37,6 +43,19 @@ impl Loaders {
             tags: loader(store, workspace),
             notes: loader(store, workspace),
             activity: loader(store, workspace),
+        }
+    }
+}
+
+impl Loaders {
+    /// Feeds what a page brought along; the fields then read it from the cache.
+    pub async fn feed(&self, page: &mut Page) {
+        let customers = std::mem::take(&mut page.customers);
+        self.customers.feed_many(customers.into_iter().map(|c| (c.id.clone(), c))).await;
+        let users = std::mem::take(&mut page.users);
+        self.users.feed_many(users.into_iter().map(|u| (u.id.clone(), u))).await;
+        if let Some(tags) = page.tags.take() {
+            self.tags.feed_many(tags).await;
         }
     }
 }

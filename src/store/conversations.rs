@@ -1,29 +1,33 @@
 //! Reading conversations: one filter, one condition, shared by the page and the count.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, DynIden, Expr, ExprTrait, IntoIden, JoinType, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseBackend, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use tracing::instrument;
 
-use super::entity::{conversation, conversation_tag};
+use super::entity::{conversation, conversation_tag, customer, user};
 use super::{convert, counts, search_index, Store};
 use crate::domain::{
-    Conversation, ConversationFilter, ConversationSort, PageRequest, SortKey, StatusFilter, TagMatch, WorkspaceId,
+    Conversation, ConversationFilter, ConversationSort, Customer, PageRequest, SortKey, StatusFilter, TagMatch, User,
+    WorkspaceId,
 };
 use crate::error::AppError;
 
 use conversation::Column as C;
 
 impl Store {
-    /// One page of the workspace's conversations matching `filter`, in `page.sort` order.
+    /// One page of the workspace's conversations matching `filter`, in `page.sort` order,
+    /// with the related rows `related` asks for, all in one statement.
     #[instrument(name = "db.conversations.list", skip_all, err)]
     pub async fn list_conversations(
         &self,
         workspace: &WorkspaceId,
         filter: &ConversationFilter,
         page: &PageRequest,
-    ) -> Result<Vec<Conversation>, AppError> {
+        related: Related,
+    ) -> Result<Page, AppError> {
         let mut query = conversation::Entity::find().filter(condition(self.backend(), workspace, filter));
         if let Some(after) = &page.after {
             query = query.filter(after_key(page.sort, after));
@@ -31,8 +35,42 @@ impl Store {
         for (column, order) in sort_columns(page.sort) {
             query = query.order_by(column, order);
         }
-        let rows = query.limit(page.limit).offset(page.offset).all(self.db()).await?;
-        rows.into_iter().map(convert::conversation).collect()
+        let mut select = query.limit(page.limit).offset(page.offset).into_query();
+        with_related(self.backend(), &mut select, related);
+        let rows = self.db().query_all_raw(self.backend().build(&select)).await?;
+        let mut out = Page { tags: related.tags.then(Vec::new), ..Page::default() };
+        for row in rows {
+            let model = conversation::Model::from_query_result(&row, "")?;
+            if related.customers {
+                if let Some(id) = row.try_get::<Option<String>>("", "k_id")? {
+                    out.customers.push(convert::customer(customer::Model {
+                        workspace_id: model.workspace_id.clone(),
+                        id,
+                        name: row.try_get("", "k_name")?,
+                        phone: row.try_get("", "k_phone")?,
+                        email: row.try_get("", "k_email")?,
+                        servicetitan_id: row.try_get("", "k_servicetitan_id")?,
+                    }));
+                }
+            }
+            if related.assignees {
+                if let Some(id) = row.try_get::<Option<String>>("", "u_id")? {
+                    out.users.push(convert::user(user::Model {
+                        workspace_id: model.workspace_id.clone(),
+                        id,
+                        name: row.try_get("", "u_name")?,
+                        avatar_url: row.try_get("", "u_avatar_url")?,
+                    }));
+                }
+            }
+            if let Some(tags) = &mut out.tags {
+                let list: Option<String> = row.try_get("", "tag_list")?;
+                let list = list.unwrap_or_default();
+                tags.push((model.id.clone(), list.split(' ').filter(|t| !t.is_empty()).map(str::to_owned).collect()));
+            }
+            out.conversations.push(convert::conversation(model)?);
+        }
+        Ok(out)
     }
 
     /// How many of the workspace's conversations match `filter`: from the maintained
@@ -75,6 +113,67 @@ impl Store {
     }
 }
 
+/// What a page of conversations brings along, for the loaders the GraphQL fields read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Related {
+    pub customers: bool,
+    pub assignees: bool,
+    pub tags: bool,
+}
+
+/// A page of conversations and the related rows it was asked to bring.
+#[derive(Debug, Default)]
+pub struct Page {
+    pub conversations: Vec<Conversation>,
+    pub customers: Vec<Customer>,
+    pub users: Vec<User>,
+    /// Each conversation's tags in the order they were added, when asked for.
+    pub tags: Option<Vec<(String, Vec<String>)>>,
+}
+
+/// Adds the related rows to a page's select: the customer and the assignee by join
+/// (one row each at most: both are keyed by workspace and id), the tags as one
+/// space-separated list (tags hold no spaces) in the order they were added.
+fn with_related(backend: DatabaseBackend, select: &mut SelectStatement, related: Related) {
+    let joined = |select: &mut SelectStatement, table: DynIden, name: &str, key: DynIden, columns: &[&str]| {
+        let alias = Alias::new(name);
+        select.join_as(
+            JoinType::LeftJoin,
+            table,
+            alias.clone(),
+            Condition::all()
+                .add(Expr::col((alias.clone(), Alias::new("workspace_id"))).equals((conversation::Entity, C::WorkspaceId)))
+                .add(Expr::col((alias.clone(), Alias::new("id"))).equals((conversation::Entity, key))),
+        );
+        for column in columns {
+            select.expr_as(
+                Expr::col((alias.clone(), Alias::new(*column))),
+                Alias::new(format!("{name}_{column}")),
+            );
+        }
+    };
+    if related.customers {
+        let columns = ["id", "name", "phone", "email", "servicetitan_id"];
+        joined(select, customer::Entity.into_iden(), "k", C::CustomerId.into_iden(), &columns);
+    }
+    if related.assignees {
+        joined(select, user::Entity.into_iden(), "u", C::AssigneeId.into_iden(), &["id", "name", "avatar_url"]);
+    }
+    if related.tags {
+        let aggregate = match backend {
+            DatabaseBackend::Postgres => "string_agg",
+            _ => "group_concat",
+        };
+        select.expr_as(
+            Expr::cust(format!(
+                r#"(SELECT {aggregate}("t"."tag", ' ' ORDER BY "t"."seq") FROM "conversation_tags" AS "t"
+                   WHERE "t"."workspace_id" = "conversations"."workspace_id" AND "t"."conversation_id" = "conversations"."id")"#
+            )),
+            Alias::new("tag_list"),
+        );
+    }
+}
+
 /// The order of a sort, tie-breakers included.
 fn sort_columns(sort: ConversationSort) -> Vec<(C, Order)> {
     use Order::{Asc, Desc};
@@ -97,7 +196,7 @@ fn after_key(sort: ConversationSort, key: &SortKey) -> SimpleExpr {
     }
     values.push(Expr::val(key.time));
     values.push(Expr::val(key.id.as_str()));
-    let left = Expr::tuple(columns.iter().map(|(column, _)| Expr::col(*column)));
+    let left = Expr::tuple(columns.iter().map(|(column, _)| Expr::col((conversation::Entity, *column))));
     let right = Expr::tuple(values);
     match columns[0].1 {
         Order::Asc => left.gt(right),

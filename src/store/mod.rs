@@ -21,6 +21,7 @@ use sea_orm::{
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
+pub use conversations::{Page, Related};
 pub use import::{search_words, SearchWords};
 pub use mutations::StatusChange;
 pub use workspaces::NewWorkspace;

@@ -1,5 +1,6 @@
 //! What conversations point at, fetched for many conversations in one query each
-//! (the GraphQL DataLoaders call these).
+//! (the GraphQL DataLoaders call these). The lists have an entry for every id asked,
+//! empty when there is nothing, so that a loader's cache knows about the empty ones too.
 
 use std::collections::HashMap;
 
@@ -53,7 +54,7 @@ impl Store {
             .order_by_asc(conversation_tag::Column::Seq)
             .all(self.db())
             .await?;
-        let mut tags: HashMap<String, Vec<String>> = HashMap::new();
+        let mut tags: HashMap<String, Vec<String>> = ids.iter().map(|id| (id.clone(), Vec::new())).collect();
         for row in rows {
             tags.entry(row.conversation_id).or_default().push(row.tag);
         }
@@ -74,7 +75,7 @@ impl Store {
             .order_by_asc(note::Column::Seq)
             .all(self.db())
             .await?;
-        let mut notes: HashMap<String, Vec<Note>> = HashMap::new();
+        let mut notes: HashMap<String, Vec<Note>> = ids.iter().map(|id| (id.clone(), Vec::new())).collect();
         for row in rows {
             notes.entry(row.conversation_id.clone()).or_default().push(convert::note(row));
         }
@@ -94,7 +95,8 @@ impl Store {
             .order_by_asc(activity_event::Column::Seq)
             .all(self.db())
             .await?;
-        let mut events: HashMap<String, Vec<ActivityEvent>> = HashMap::new();
+        let mut events: HashMap<String, Vec<ActivityEvent>> =
+            ids.iter().map(|id| (id.clone(), Vec::new())).collect();
         for row in rows {
             let event = convert::activity_event(row)?;
             events.entry(event.conversation_id.clone()).or_default().push(event);

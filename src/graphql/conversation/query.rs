@@ -4,7 +4,9 @@ use super::inputs::{ConversationFilter, ConversationSort};
 use super::types::{Conversation, ConversationList};
 use crate::domain::{self, Cursor, Limit, Offset, PageRequest, RuleError, SortKey};
 use crate::error::{AppError, GqlResultExt};
+use crate::graphql::loaders::loader_error;
 use crate::graphql::ContextExt;
+use crate::store::Related;
 
 #[derive(Default)]
 pub struct ConversationQuery;
@@ -40,7 +42,35 @@ impl ConversationQuery {
             .gql()?;
         // One row past the page tells whether more follow, without counting.
         let page = PageRequest { sort, limit: limit.get() + 1, offset: offset.get(), after };
-        let mut rows = ctx.state().store.list_conversations(ctx.workspace(), &filter, &page).await.gql()?;
+        // The customers, assignees and tags the selection reads come with the page, in
+        // its one statement, and are fed to the loaders the fields read from.
+        let selected = ctx.look_ahead().field("conversations");
+        let related = Related {
+            customers: selected.field("customer").exists(),
+            assignees: selected.field("assignee").exists(),
+            tags: selected.field("tags").exists(),
+        };
+        let mut found =
+            ctx.state().store.list_conversations(ctx.workspace(), &filter, &page, related).await.gql()?;
+        ctx.loaders().feed(&mut found).await;
+        // Notes and activity, when selected, are loaded for the whole page in one batch
+        // each, before the rows resolve: no batch is cut short by the loader's timer.
+        let ids: Vec<String> = found.conversations.iter().map(|c| c.id.clone()).collect();
+        let loaders = ctx.loaders();
+        let notes = async {
+            if selected.field("notes").exists() {
+                loaders.notes.load_many(ids.iter().cloned()).await.map_err(loader_error)?;
+            }
+            Ok::<(), async_graphql::Error>(())
+        };
+        let activity = async {
+            if selected.field("activity").exists() {
+                loaders.activity.load_many(ids.iter().cloned()).await.map_err(loader_error)?;
+            }
+            Ok::<(), async_graphql::Error>(())
+        };
+        futures::try_join!(notes, activity)?;
+        let mut rows = found.conversations;
         let has_more = rows.len() as u64 > limit.get();
         rows.truncate(usize::try_from(limit.get()).unwrap_or(usize::MAX));
         let next_cursor =
