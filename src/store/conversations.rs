@@ -1,9 +1,10 @@
 //! Reading conversations: one filter, one condition, shared by the page and the count.
 
-use sea_orm::sea_query::{Alias, DynIden, Expr, ExprTrait, IntoIden, JoinType, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, PostgresQueryBuilder, Query, SimpleExpr, SqliteQueryBuilder};
+use sea_orm::IdenStatic;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    QueryFilter, QueryOrder, QueryTrait, Statement,
 };
 use tracing::instrument;
 
@@ -35,9 +36,17 @@ impl Store {
         for (column, order) in sort_columns(page.sort) {
             query = query.order_by(column, order);
         }
-        let mut select = query.limit(page.limit).offset(page.offset).into_query();
-        with_related(self.backend(), &mut select, related);
-        let rows = self.db().query_all_raw(self.backend().build(&select)).await?;
+        let select = query.into_query();
+        // LIMIT and OFFSET are written as numbers, not parameters: a prepared statement's
+        // generic plan then knows the page is small and PostgreSQL need not plan every
+        // execution again (a parameter limit is planned as a tenth of the rows).
+        let (sql, values) = match self.backend() {
+            DatabaseBackend::Postgres => select.build(PostgresQueryBuilder),
+            _ => select.build(SqliteQueryBuilder),
+        };
+        let sql = format!("{sql} LIMIT {} OFFSET {}", page.limit, page.offset);
+        let sql = with_related(self.backend(), sql, page.sort, related);
+        let rows = self.db().query_all_raw(Statement::from_sql_and_values(self.backend(), sql, values)).await?;
         let mut out = Page { tags: related.tags.then(Vec::new), ..Page::default() };
         for row in rows {
             let model = conversation::Model::from_query_result(&row, "")?;
@@ -131,47 +140,51 @@ pub struct Page {
     pub tags: Option<Vec<(String, Vec<String>)>>,
 }
 
-/// Adds the related rows to a page's select: the customer and the assignee by join
-/// (one row each at most: both are keyed by workspace and id), the tags as one
-/// space-separated list (tags hold no spaces) in the order they were added.
-fn with_related(backend: DatabaseBackend, select: &mut SelectStatement, related: Related) {
-    let joined = |select: &mut SelectStatement, table: DynIden, name: &str, key: DynIden, columns: &[&str]| {
-        let alias = Alias::new(name);
-        select.join_as(
-            JoinType::LeftJoin,
-            table,
-            alias.clone(),
-            Condition::all()
-                .add(Expr::col((alias.clone(), Alias::new("workspace_id"))).equals((conversation::Entity, C::WorkspaceId)))
-                .add(Expr::col((alias.clone(), Alias::new("id"))).equals((conversation::Entity, key))),
-        );
-        for column in columns {
-            select.expr_as(
-                Expr::col((alias.clone(), Alias::new(*column))),
-                Alias::new(format!("{name}_{column}")),
-            );
+/// The page's SQL with its related rows: the page itself is chosen first (a subquery
+/// with its LIMIT and OFFSET), then only its rows are joined with their customer and
+/// assignee (one row each at most: both are keyed by workspace and id) and given their
+/// tags as one space-separated list (tags hold no spaces) in the order they were added.
+/// Joining before the OFFSET would join every skipped row too.
+fn with_related(backend: DatabaseBackend, page_sql: String, sort: ConversationSort, related: Related) -> String {
+    if related == Related::default() {
+        return page_sql;
+    }
+    let mut columns = String::new();
+    let mut joins = String::new();
+    let mut join = |alias: &str, table: &str, key: &str, names: &[&str]| {
+        for name in names {
+            columns.push_str(&format!(r#", "{alias}"."{name}" AS "{alias}_{name}""#));
         }
+        joins.push_str(&format!(
+            r#" LEFT JOIN "{table}" AS "{alias}" ON "{alias}"."workspace_id" = "conversations"."workspace_id" AND "{alias}"."id" = "conversations"."{key}""#
+        ));
     };
     if related.customers {
-        let columns = ["id", "name", "phone", "email", "servicetitan_id"];
-        joined(select, customer::Entity.into_iden(), "k", C::CustomerId.into_iden(), &columns);
+        join("k", "customers", "customer_id", &["id", "name", "phone", "email", "servicetitan_id"]);
     }
     if related.assignees {
-        joined(select, user::Entity.into_iden(), "u", C::AssigneeId.into_iden(), &["id", "name", "avatar_url"]);
+        join("u", "users", "assignee_id", &["id", "name", "avatar_url"]);
     }
     if related.tags {
         let aggregate = match backend {
             DatabaseBackend::Postgres => "string_agg",
             _ => "group_concat",
         };
-        select.expr_as(
-            Expr::cust(format!(
-                r#"(SELECT {aggregate}("t"."tag", ' ' ORDER BY "t"."seq") FROM "conversation_tags" AS "t"
-                   WHERE "t"."workspace_id" = "conversations"."workspace_id" AND "t"."conversation_id" = "conversations"."id")"#
-            )),
-            Alias::new("tag_list"),
-        );
+        columns.push_str(&format!(
+            r#", (SELECT {aggregate}("t"."tag", ' ' ORDER BY "t"."seq") FROM "conversation_tags" AS "t" WHERE "t"."workspace_id" = "conversations"."workspace_id" AND "t"."conversation_id" = "conversations"."id") AS "tag_list""#
+        ));
     }
+    let order: Vec<String> = sort_columns(sort)
+        .into_iter()
+        .map(|(column, order)| {
+            let direction = if matches!(order, Order::Asc) { "ASC" } else { "DESC" };
+            format!(r#""conversations"."{}" {direction}"#, column.as_str())
+        })
+        .collect();
+    format!(
+        r#"SELECT "conversations".*{columns} FROM ({page_sql}) AS "conversations"{joins} ORDER BY {}"#,
+        order.join(", ")
+    )
 }
 
 /// The order of a sort, tie-breakers included.

@@ -95,8 +95,7 @@ impl Store {
             .order_by_asc(activity_event::Column::Seq)
             .all(self.db())
             .await?;
-        let mut events: HashMap<String, Vec<ActivityEvent>> =
-            ids.iter().map(|id| (id.clone(), Vec::new())).collect();
+        let mut events: HashMap<String, Vec<ActivityEvent>> = ids.iter().map(|id| (id.clone(), Vec::new())).collect();
         for row in rows {
             let event = convert::activity_event(row)?;
             events.entry(event.conversation_id.clone()).or_default().push(event);

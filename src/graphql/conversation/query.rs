@@ -50,8 +50,7 @@ impl ConversationQuery {
             assignees: selected.field("assignee").exists(),
             tags: selected.field("tags").exists(),
         };
-        let mut found =
-            ctx.state().store.list_conversations(ctx.workspace(), &filter, &page, related).await.gql()?;
+        let mut found = ctx.state().store.list_conversations(ctx.workspace(), &filter, &page, related).await.gql()?;
         ctx.loaders().feed(&mut found).await;
         // Notes and activity, when selected, are loaded for the whole page in one batch
         // each, before the rows resolve: no batch is cut short by the loader's timer.
