@@ -58,10 +58,14 @@ impl Extension for GuardExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        // Counted on a parse of our own first: async-graphql's own parse step and its
-        // validation walk fragments expanded, which a fragment bomb makes exponential.
-        if let Ok(doc) = async_graphql::parser::parse_query(query) {
-            let selections = count_selections(&doc);
+        // Counted before async-graphql's own parse step and validation, which walk
+        // fragments expanded (a fragment bomb makes them exponential): on the HTTP layer's
+        // parse when it counted them, else on a parse of our own.
+        let counted = match ctx.data_opt::<SelectionCount>() {
+            Some(SelectionCount(n)) => Some(*n),
+            None => async_graphql::parser::parse_query(query).ok().map(|doc| count_selections(&doc)),
+        };
+        if let Some(selections) = counted {
             if selections > self.0.selections {
                 let message = format!(
                     "the query selects {selections} fields once fragments are expanded; the limit is {}",
@@ -99,9 +103,14 @@ impl Extension for GuardExtension {
     }
 }
 
+/// The selections of the request's document, counted by whoever parsed it first (the
+/// HTTP layer parses each document once and hands it on, parsed, to async-graphql).
+#[derive(Debug, Clone, Copy)]
+pub struct SelectionCount(pub usize);
+
 /// Fields of every operation with fragments expanded, each fragment counted once and
 /// reused (so a fragment bomb is counted, not expanded); saturates instead of overflowing.
-fn count_selections(doc: &ExecutableDocument) -> usize {
+pub fn count_selections(doc: &ExecutableDocument) -> usize {
     let mut memo: HashMap<&Name, usize> = HashMap::new();
     doc.operations
         .iter()

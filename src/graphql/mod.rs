@@ -9,7 +9,7 @@ mod scalars;
 use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema};
 
 pub use context::{AppState, ContextExt, RequestContext};
-pub use limits::{Guard, QueryLimits};
+pub use limits::{count_selections, Guard, QueryLimits, SelectionCount};
 pub use loaders::Loaders;
 
 #[derive(MergedObject, Default)]

@@ -17,7 +17,7 @@ use tracing::Instrument;
 use super::{auth, graphiql, HttpState};
 use crate::domain::format_timestamp;
 use crate::error::{code, AppError};
-use crate::graphql::{Loaders, RequestContext};
+use crate::graphql::{count_selections, Loaders, RequestContext, SelectionCount};
 use crate::telemetry::RequestId;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -85,11 +85,11 @@ pub async fn get(
         return graphiql::page().await.into_response();
     }
     let respond = Responder::new(&state, &request_id, &headers);
-    let request = match request_from_query_string(&query) {
+    let mut request = match request_from_query_string(&query) {
         Ok(request) => request,
         Err(message) => return respond.error(StatusCode::BAD_REQUEST, code::GRAPHQL_PARSE_FAILED, &message),
     };
-    if Operation::of(&request).is_mutation {
+    if Operation::of(&mut request).is_mutation {
         return respond.error(
             StatusCode::METHOD_NOT_ALLOWED,
             code::GRAPHQL_VALIDATION_FAILED,
@@ -122,11 +122,14 @@ fn request_from_query_string(query: &str) -> Result<async_graphql::Request, Stri
     Ok(request)
 }
 
-/// What the request would run, as far as a quick parse tells: for the GET rule, and a
-/// metrics label of bounded cardinality (the schema's root fields, never client text).
+/// What the request would run, as far as its parse tells: for the GET rule, a metrics
+/// label of bounded cardinality (the schema's root fields, never client text), and the
+/// query guard's selection count. The document is parsed here once and stays in the
+/// request, parsed, for async-graphql.
 struct Operation {
     is_mutation: bool,
     label: String,
+    selections: Option<usize>,
 }
 
 const ROOT_FIELDS: &[&str] = &[
@@ -143,12 +146,15 @@ const ROOT_FIELDS: &[&str] = &[
 ];
 
 impl Operation {
-    fn of(request: &async_graphql::Request) -> Self {
-        let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
-            return Self { is_mutation: false, label: "invalid".to_owned() };
+    fn of(request: &mut async_graphql::Request) -> Self {
+        let invalid = || Self { is_mutation: false, label: "invalid".to_owned(), selections: None };
+        let wanted = request.operation_name.clone();
+        let Ok(doc) = request.parsed_query() else {
+            return invalid();
         };
-        Self::chosen(&doc, request.operation_name.as_deref())
-            .unwrap_or_else(|| Self { is_mutation: false, label: "invalid".to_owned() })
+        let mut operation = Self::chosen(doc, wanted.as_deref()).unwrap_or_else(invalid);
+        operation.selections = Some(count_selections(doc));
+        operation
     }
 
     fn chosen(doc: &ExecutableDocument, wanted: Option<&str>) -> Option<Self> {
@@ -171,7 +177,7 @@ impl Operation {
             .collect();
         fields.sort_unstable();
         fields.dedup();
-        Some(Self { is_mutation: op.node.ty == OperationType::Mutation, label: fields.join("+") })
+        Some(Self { is_mutation: op.node.ty == OperationType::Mutation, label: fields.join("+"), selections: None })
     }
 }
 
@@ -187,8 +193,11 @@ impl<'a> Responder<'a> {
         Self { state, request_id, format: Format::of(headers), started: Instant::now() }
     }
 
-    async fn execute(&self, headers: &HeaderMap, request: async_graphql::Request) -> Response {
-        let operation = Operation::of(&request);
+    async fn execute(&self, headers: &HeaderMap, mut request: async_graphql::Request) -> Response {
+        let operation = Operation::of(&mut request);
+        if let Some(n) = operation.selections {
+            request = request.data(SelectionCount(n));
+        }
         let deadline = self.state.limits.request_timeout;
         match tokio::time::timeout(deadline, self.authorised(headers, request, &operation.label)).await {
             Ok(response) => response,
