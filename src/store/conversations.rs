@@ -1,6 +1,6 @@
 //! Reading conversations: one filter, one condition, shared by the page and the count.
 
-use sea_orm::sea_query::{Expr, ExprTrait, PostgresQueryBuilder, Query, SimpleExpr, SqliteQueryBuilder};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, PostgresQueryBuilder, Query, SimpleExpr, SqliteQueryBuilder};
 use sea_orm::IdenStatic;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, Order, PaginatorTrait,
@@ -243,7 +243,7 @@ fn condition(backend: DatabaseBackend, workspace: &WorkspaceId, filter: &Convers
         cond = cond.add(C::CreatedAt.lte(to));
     }
     if !filter.tags.is_empty() {
-        cond = cond.add(tags_condition(ws, filter));
+        cond = cond.add(tags_condition(backend, ws, filter));
     }
     if let Some(search) = filter.search.as_ref().and_then(|s| search_index::condition(backend, ws, s)) {
         cond = cond.add(search);
@@ -251,22 +251,34 @@ fn condition(backend: DatabaseBackend, workspace: &WorkspaceId, filter: &Convers
     cond
 }
 
-fn tags_condition(ws: &str, filter: &ConversationFilter) -> Condition {
-    let tagged = |tags: Vec<&str>| {
-        Query::select()
-            .column(conversation_tag::Column::ConversationId)
-            .from(conversation_tag::Entity)
-            .and_where(conversation_tag::Column::WorkspaceId.eq(ws))
-            .and_where(conversation_tag::Column::Tag.is_in(tags))
-            .to_owned()
+/// Conversations carrying the filter's tags. PostgreSQL plans `id IN (tagged ids)` as
+/// a semi-join it can walk in the sort's order; SQLite would first collect every tagged
+/// id, so there each row is checked in the (workspace, conversation, tag) index instead.
+fn tags_condition(backend: DatabaseBackend, ws: &str, filter: &ConversationFilter) -> Condition {
+    use conversation_tag::Column as T;
+    let tagged = |tags: Vec<&str>| -> SimpleExpr {
+        if backend == DatabaseBackend::Postgres {
+            let ids = Query::select()
+                .column(T::ConversationId)
+                .from(conversation_tag::Entity)
+                .and_where(T::WorkspaceId.eq(ws))
+                .and_where(T::Tag.is_in(tags))
+                .to_owned();
+            C::Id.in_subquery(ids)
+        } else {
+            let t = Alias::new("t");
+            let row = Query::select()
+                .expr(Expr::val(1))
+                .from_as(conversation_tag::Entity, t.clone())
+                .and_where(Expr::col((t.clone(), T::WorkspaceId)).equals((conversation::Entity, C::WorkspaceId)))
+                .and_where(Expr::col((t.clone(), T::ConversationId)).equals((conversation::Entity, C::Id)))
+                .and_where(Expr::col((t, T::Tag)).is_in(tags))
+                .to_owned();
+            Expr::exists(row)
+        }
     };
     match filter.tag_match {
-        TagMatch::Any => {
-            Condition::all().add(C::Id.in_subquery(tagged(filter.tags.iter().map(|t| t.as_str()).collect())))
-        }
-        TagMatch::All => filter
-            .tags
-            .iter()
-            .fold(Condition::all(), |cond, tag| cond.add(C::Id.in_subquery(tagged(vec![tag.as_str()])))),
+        TagMatch::Any => Condition::all().add(tagged(filter.tags.iter().map(|t| t.as_str()).collect())),
+        TagMatch::All => filter.tags.iter().fold(Condition::all(), |cond, tag| cond.add(tagged(vec![tag.as_str()]))),
     }
 }
