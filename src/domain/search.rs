@@ -1,8 +1,8 @@
 //! The contract's search rules: folding, words, word prefixes and phone digits.
 //!
 //! Both engines index what these functions produce, so matching is exactly the same on
-//! SQLite and PostgreSQL: a conversation's words (and its customer's) are stored one per
-//! row, and a query word matches by a byte-wise range scan `term >= w AND term < w + MAX`.
+//! SQLite and PostgreSQL: a conversation's words (and its customer's) are stored as one
+//! document, and a query word matches any stored word it is a prefix of.
 
 use std::sync::LazyLock;
 

@@ -1,18 +1,19 @@
 //! Reading conversations: one filter, one condition, shared by the page and the count.
 
+use std::fmt::Write as _;
+
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, PostgresQueryBuilder, Query, SimpleExpr, SqliteQueryBuilder};
-use sea_orm::IdenStatic;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QueryTrait, Statement,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, IdenStatic, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QueryTrait, Statement,
 };
 use tracing::instrument;
 
 use super::entity::{conversation, conversation_tag, customer, user};
 use super::{convert, counts, search_index, Store};
 use crate::domain::{
-    Conversation, ConversationFilter, ConversationSort, Customer, PageRequest, SortKey, StatusFilter, TagMatch, User,
-    WorkspaceId,
+    Conversation, ConversationFilter, ConversationSort, Customer, PageRequest, SortKey, StatusFilter, TagMatch,
+    TagName, User, WorkspaceId,
 };
 use crate::error::AppError;
 
@@ -153,11 +154,12 @@ fn with_related(backend: DatabaseBackend, page_sql: String, sort: ConversationSo
     let mut joins = String::new();
     let mut join = |alias: &str, table: &str, key: &str, names: &[&str]| {
         for name in names {
-            columns.push_str(&format!(r#", "{alias}"."{name}" AS "{alias}_{name}""#));
+            let _ = write!(columns, r#", "{alias}"."{name}" AS "{alias}_{name}""#);
         }
-        joins.push_str(&format!(
+        let _ = write!(
+            joins,
             r#" LEFT JOIN "{table}" AS "{alias}" ON "{alias}"."workspace_id" = "conversations"."workspace_id" AND "{alias}"."id" = "conversations"."{key}""#
-        ));
+        );
     };
     if related.customers {
         join("k", "customers", "customer_id", &["id", "name", "phone", "email", "servicetitan_id"]);
@@ -170,9 +172,10 @@ fn with_related(backend: DatabaseBackend, page_sql: String, sort: ConversationSo
             DatabaseBackend::Postgres => "string_agg",
             _ => "group_concat",
         };
-        columns.push_str(&format!(
+        let _ = write!(
+            columns,
             r#", (SELECT {aggregate}("t"."tag", ' ' ORDER BY "t"."seq") FROM "conversation_tags" AS "t" WHERE "t"."workspace_id" = "conversations"."workspace_id" AND "t"."conversation_id" = "conversations"."id") AS "tag_list""#
-        ));
+        );
     }
     let order: Vec<String> = sort_columns(sort)
         .into_iter()
@@ -278,7 +281,7 @@ fn tags_condition(backend: DatabaseBackend, ws: &str, filter: &ConversationFilte
         }
     };
     match filter.tag_match {
-        TagMatch::Any => Condition::all().add(tagged(filter.tags.iter().map(|t| t.as_str()).collect())),
+        TagMatch::Any => Condition::all().add(tagged(filter.tags.iter().map(TagName::as_str).collect())),
         TagMatch::All => filter.tags.iter().fold(Condition::all(), |cond, tag| cond.add(tagged(vec![tag.as_str()]))),
     }
 }

@@ -3,9 +3,12 @@
 //! and email — are stored as one document keyed by the conversation's `seq`:
 //! a `tsvector` built without parser or dictionary on PostgreSQL, an FTS5 row with the
 //! `ascii` tokenizer on SQLite. A query word matches by prefix (`'wat':*` / `"wat"*`).
-//! Customers' phone numbers are indexed apart, as digit suffixes.
+//! Customers' phone numbers are indexed apart, as digit suffixes. On PostgreSQL a
+//! document also carries its conversation's workspace, status and channel as terms no
+//! query word can match, so that a search's total is counted in the index alone.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
@@ -131,14 +134,14 @@ pub async fn count<C: ConnectionTrait>(
         return Ok(None);
     }
     let mut query = tsquery(&search.words);
-    query.push_str(&format!(" & {}", quoted_term(&format!("{WORKSPACE_TERM}{}", workspace.as_str()))));
+    let _ = write!(query, " & {}", quoted_term(&format!("{WORKSPACE_TERM}{}", workspace.as_str())));
     if let StatusFilter::Only(status) = filter.status {
-        query.push_str(&format!(" & {}", quoted_term(&format!("{STATUS_TERM}{}", status.as_str()))));
+        let _ = write!(query, " & {}", quoted_term(&format!("{STATUS_TERM}{}", status.as_str())));
     }
     if !filter.channels.is_empty() {
         let any: Vec<String> =
             filter.channels.iter().map(|c| quoted_term(&format!("{CHANNEL_TERM}{}", c.as_str()))).collect();
-        query.push_str(&format!(" & ({})", any.join(" | ")));
+        let _ = write!(query, " & ({})", any.join(" | "));
     }
     let sql = "SELECT COUNT(*) AS n FROM conversation_search WHERE doc @@ CAST(? AS tsquery)";
     let row = db.query_one_raw(statement(backend, sql, vec![query.into()])).await?;
@@ -335,7 +338,7 @@ fn statement(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Stateme
             for ch in sql.chars() {
                 if ch == '?' {
                     n += 1;
-                    numbered.push_str(&format!("${n}"));
+                    let _ = write!(numbered, "${n}");
                 } else {
                     numbered.push(ch);
                 }
