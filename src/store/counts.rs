@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::entity::{conversation, conversation_count, conversation_tag_count};
 use crate::domain::{Conversation, ConversationFilter, StatusFilter, WorkspaceId};
@@ -162,40 +162,43 @@ pub async fn total<C: ConnectionTrait>(
 ) -> Result<u64, AppError> {
     let sum = || Expr::cust("CAST(COALESCE(SUM(\"n\"), 0) AS BIGINT)");
     let total: Option<i64> = if let (1, Some(tag)) = (filter.tags.len(), filter.tags.iter().next()) {
-        let mut query = conversation_tag_count::Entity::find()
+        conversation_tag_count::Entity::find()
             .select_only()
             .expr(sum())
             .filter(TN::WorkspaceId.eq(workspace.as_str()))
-            .filter(TN::Tag.eq(tag.as_str()));
-        if let StatusFilter::Only(status) = filter.status {
-            query = query.filter(TN::Status.eq(status.as_str()));
-        }
-        if !filter.channels.is_empty() {
-            query = query.filter(TN::Channel.is_in(filter.channels.iter().map(|c| c.as_str())));
-        }
-        if let Some(priority) = filter.priority {
-            query = query.filter(TN::Priority.eq(priority.as_str()));
-        }
-        if let Some(assignee) = &filter.assignee_id {
-            query = query.filter(TN::AssigneeId.eq(assignee.as_str()));
-        }
-        query.into_tuple().one(db).await?
+            .filter(TN::Tag.eq(tag.as_str()))
+            .filter(groups(filter, [TN::Status, TN::Channel, TN::Priority, TN::AssigneeId]))
+            .into_tuple()
+            .one(db)
+            .await?
     } else {
-        let mut query =
-            conversation_count::Entity::find().select_only().expr(sum()).filter(N::WorkspaceId.eq(workspace.as_str()));
-        if let StatusFilter::Only(status) = filter.status {
-            query = query.filter(N::Status.eq(status.as_str()));
-        }
-        if !filter.channels.is_empty() {
-            query = query.filter(N::Channel.is_in(filter.channels.iter().map(|c| c.as_str())));
-        }
-        if let Some(priority) = filter.priority {
-            query = query.filter(N::Priority.eq(priority.as_str()));
-        }
-        if let Some(assignee) = &filter.assignee_id {
-            query = query.filter(N::AssigneeId.eq(assignee.as_str()));
-        }
-        query.into_tuple().one(db).await?
+        conversation_count::Entity::find()
+            .select_only()
+            .expr(sum())
+            .filter(N::WorkspaceId.eq(workspace.as_str()))
+            .filter(groups(filter, [N::Status, N::Channel, N::Priority, N::AssigneeId]))
+            .into_tuple()
+            .one(db)
+            .await?
     };
     Ok(u64::try_from(total.unwrap_or(0)).unwrap_or(0))
+}
+
+/// The count rows of the groups `filter` selects, given a count table's status, channel,
+/// priority and assignee columns.
+fn groups<Col: ColumnTrait>(filter: &ConversationFilter, [status, channel, priority, assignee]: [Col; 4]) -> Condition {
+    let mut cond = Condition::all();
+    if let StatusFilter::Only(wanted) = filter.status {
+        cond = cond.add(status.eq(wanted.as_str()));
+    }
+    if !filter.channels.is_empty() {
+        cond = cond.add(channel.is_in(filter.channels.iter().map(|c| c.as_str())));
+    }
+    if let Some(wanted) = filter.priority {
+        cond = cond.add(priority.eq(wanted.as_str()));
+    }
+    if let Some(wanted) = &filter.assignee_id {
+        cond = cond.add(assignee.eq(wanted.as_str()));
+    }
+    cond
 }
