@@ -105,6 +105,25 @@ pub struct ServeArgs {
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "INBOX_SHUTDOWN_GRACE", default_value_t = 20.0)]
     pub shutdown_grace: f64,
+    /// Seconds a request's body may take to arrive (slower: 408).
+    #[arg(long, env = "INBOX_BODY_TIMEOUT", default_value_t = 5.0)]
+    pub body_timeout: f64,
+    /// Seconds a request's headers may take to arrive (slower: the connection is closed).
+    #[arg(long, env = "INBOX_HEADER_TIMEOUT", default_value_t = 5.0)]
+    pub header_timeout: f64,
+    /// Open connections at once; further ones wait to be accepted.
+    #[arg(long, env = "INBOX_MAX_CONNECTIONS", default_value_t = 1_024)]
+    pub max_connections: usize,
+    /// GraphQL requests handled at once; further ones are answered 503 at once.
+    #[arg(long, env = "INBOX_MAX_IN_FLIGHT", default_value_t = 256)]
+    pub max_in_flight: usize,
+    /// Failed authentications per second each client address may sustain (over it:
+    /// 429 without a database lookup); 0 turns the limit off.
+    #[arg(long, env = "INBOX_AUTH_FAILURE_RATE", default_value_t = 10)]
+    pub auth_failure_rate: u32,
+    /// Failed authentications a client address may have in a burst.
+    #[arg(long, env = "INBOX_AUTH_FAILURE_BURST", default_value_t = 100)]
+    pub auth_failure_burst: u32,
 }
 
 #[derive(Debug, Subcommand)]

@@ -109,6 +109,13 @@ impl ServeArgs {
             std::time::Duration::try_from_secs_f64(value)
                 .map_err(|_| anyhow!("--{flag} takes seconds, 0 or more; got {value}"))
         };
+        let positive = |flag: &str, value: usize| {
+            if value == 0 {
+                Err(anyhow!("--{flag} must be at least 1"))
+            } else {
+                Ok(value)
+            }
+        };
         config.bind.clone_from(&self.bind);
         config.database.max_connections = self.db_max_connections.max(1);
         config.database.acquire_timeout = seconds("db-acquire-timeout", self.db_acquire_timeout)?;
@@ -121,6 +128,12 @@ impl ServeArgs {
         limits.rate_per_second = self.rate_limit;
         limits.rate_burst = self.rate_burst;
         limits.shutdown_grace = seconds("shutdown-grace", self.shutdown_grace)?;
+        limits.body_timeout = seconds("body-timeout", self.body_timeout)?;
+        limits.header_timeout = seconds("header-timeout", self.header_timeout)?;
+        limits.max_connections = positive("max-connections", self.max_connections)?;
+        limits.max_in_flight = positive("max-in-flight", self.max_in_flight)?;
+        limits.auth_failure_rate = self.auth_failure_rate;
+        limits.auth_failure_burst = self.auth_failure_burst;
         Ok(())
     }
 }

@@ -48,6 +48,19 @@ pub struct Limits {
     pub rate_burst: u32,
     /// How long in-flight requests may take to finish after SIGTERM or Ctrl-C.
     pub shutdown_grace: Duration,
+    /// A request body must arrive within this (else 408).
+    pub body_timeout: Duration,
+    /// A request's headers must arrive within this (else the connection is closed).
+    pub header_timeout: Duration,
+    /// Open connections at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// GraphQL requests being handled at once; more are answered 503 at once.
+    pub max_in_flight: usize,
+    /// Failed authentications per second each client address may sustain (token
+    /// bucket refill rate); 0 turns the limit off.
+    pub auth_failure_rate: u32,
+    /// Failed authentications an address may have in a burst (token bucket size).
+    pub auth_failure_burst: u32,
 }
 
 impl Default for Limits {
@@ -59,6 +72,12 @@ impl Default for Limits {
             rate_per_second: 1_000,
             rate_burst: 2_000,
             shutdown_grace: Duration::from_secs(20),
+            body_timeout: Duration::from_secs(5),
+            header_timeout: Duration::from_secs(5),
+            max_connections: 1_024,
+            max_in_flight: 256,
+            auth_failure_rate: 10,
+            auth_failure_burst: 100,
         }
     }
 }

@@ -117,6 +117,16 @@ impl ErrorExtensions for AppError {
     }
 }
 
+impl AppError {
+    /// The error as a response's error outside any field: no location, no path.
+    pub fn to_server_error(&self) -> async_graphql::ServerError {
+        let error = self.extend();
+        let mut server_error = async_graphql::ServerError::new(error.message, None);
+        server_error.extensions = error.extensions;
+        server_error
+    }
+}
+
 /// `?` in resolvers: turns any `AppError` into a GraphQL error with its code.
 pub trait GqlResultExt<T> {
     fn gql(self) -> async_graphql::Result<T>;

@@ -1,13 +1,13 @@
 //! Building and running the application; tests build it on port 0.
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::config::{redact_url, Config};
 use crate::graphql::{build_schema, AppState};
-use crate::http::{router, HttpState};
+use crate::http::{router, serve, ConnectionLimits, HttpState};
 use crate::store::Store;
 
 pub struct App {
@@ -16,6 +16,7 @@ pub struct App {
     state: AppState,
     port: u16,
     shutdown_grace: std::time::Duration,
+    connection_limits: ConnectionLimits,
 }
 
 /// Connects to the database and applies pending migrations.
@@ -41,7 +42,11 @@ impl App {
         let listener =
             TcpListener::bind(&config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
         let port = listener.local_addr()?.port();
-        Ok(Self { listener, router, state, port, shutdown_grace: config.limits.shutdown_grace })
+        let connection_limits = ConnectionLimits {
+            max_connections: config.limits.max_connections,
+            header_timeout: config.limits.header_timeout,
+        };
+        Ok(Self { listener, router, state, port, shutdown_grace: config.limits.shutdown_grace, connection_limits })
     }
 
     pub fn port(&self) -> u16 {
@@ -65,7 +70,7 @@ impl App {
             stop.await;
             let _ = stopping_tx.send(());
         };
-        let server = axum::serve(self.listener, self.router).with_graceful_shutdown(signal).into_future();
+        let server = serve(self.listener, self.router, self.connection_limits, signal);
         let grace = self.shutdown_grace;
         let grace_over = async move {
             if stopping_rx.await.is_ok() {

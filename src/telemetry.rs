@@ -17,7 +17,9 @@ pub enum LogFormat {
 /// Installs the global subscriber; `RUST_LOG` overrides the default level `info`.
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colour codes only for a person at a terminal, never into files or collectors.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     let result = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
@@ -45,17 +47,44 @@ impl RequestId {
     }
 }
 
-/// Gives every request an id (in its extensions and its tracing span) and echoes it in
-/// the `X-Request-Id` response header.
+/// What a handler tells the access log about its request, in the response's extensions.
+#[derive(Debug, Clone, Default)]
+pub struct AccessNote {
+    /// The client's operation name, abbreviated.
+    pub operation: Option<String>,
+    /// The metrics label: the schema's root fields the request selected.
+    pub label: String,
+    pub workspace: Option<String>,
+    /// The contract's error code of the first error, if any.
+    pub code: Option<String>,
+}
+
+/// Gives every request an id (in its extensions and its tracing span), echoes it in
+/// the `X-Request-Id` response header, and writes one access line when it is answered.
+/// The span holds the path only: query strings carry queries, variables and search
+/// words, which are never logged.
 pub async fn request_id(mut request: Request, next: Next) -> Response {
     let id = request.headers().get(&REQUEST_ID).and_then(RequestId::from_client).unwrap_or_else(RequestId::generate);
     request.extensions_mut().insert(id.clone());
     let span =
         tracing::info_span!("http", request_id = %id.0, method = %request.method(), path = %request.uri().path());
-    let mut response = tracing::Instrument::instrument(next.run(request), span).await;
+    let started = std::time::Instant::now();
+    let mut response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
     if let Ok(value) = HeaderValue::from_str(&id.0) {
         response.headers_mut().insert(REQUEST_ID.clone(), value);
     }
+    let note = response.extensions().get::<AccessNote>().cloned().unwrap_or_default();
+    span.in_scope(|| {
+        tracing::info!(
+            target: "inbox_gateway::access",
+            status = response.status().as_u16(),
+            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            operation = note.operation.as_deref().unwrap_or("-"),
+            workspace = note.workspace.as_deref().unwrap_or("-"),
+            code = note.code.as_deref().unwrap_or("-"),
+            "request"
+        );
+    });
     response
 }
 

@@ -33,3 +33,27 @@ impl RuleError {
         Self(message.into())
     }
 }
+
+/// At most `max` characters of a client-sent value, for messages and log lines: a
+/// longer one is cut and says how much was left out.
+pub fn abbreviate(value: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match value.char_indices().nth(max) {
+        None => std::borrow::Cow::Borrowed(value),
+        Some((end, _)) => {
+            let left_out = value[end..].chars().count();
+            std::borrow::Cow::Owned(format!("{}…(+{left_out} characters)", &value[..end]))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::abbreviate;
+
+    #[test]
+    fn abbreviates_long_values_only() {
+        assert_eq!(abbreviate("conv_1", 64), "conv_1");
+        assert_eq!(abbreviate("ééééé", 2), "éé…(+3 characters)");
+        assert_eq!(abbreviate(&"x".repeat(500_000), 64).len(), 64 + "…(+499936 characters)".len());
+    }
+}

@@ -2,6 +2,7 @@
 
 mod context;
 mod conversation;
+pub mod inputs_check;
 mod limits;
 mod loaders;
 mod scalars;

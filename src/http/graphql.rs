@@ -2,25 +2,45 @@
 //! deadline, and a response that always carries `extensions.requestId` and
 //! `extensions.timestamp`.
 
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection};
-use async_graphql::{ErrorExtensions, ServerError};
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{RawQuery, State};
+use async_graphql::ServerError;
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use tokio::sync::OwnedSemaphorePermit;
 use tracing::Instrument;
 
-use super::{auth, graphiql, HttpState};
-use crate::domain::format_timestamp;
+use super::auth::{self, Caller};
+use super::nesting;
+use super::{graphiql, HttpState};
+use crate::domain::{abbreviate, format_timestamp};
 use crate::error::{code, AppError};
-use crate::graphql::{count_selections, Loaders, RequestContext, SelectionCount};
-use crate::telemetry::RequestId;
+use crate::graphql::{count_selections, inputs_check, Loaders, RequestContext, SelectionCount};
+use crate::telemetry::{AccessNote, RequestId};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// The metrics label of a request refused before its document was read.
+const UNPARSED: &str = "unparsed";
+
+/// Whether reading a body failed on its size limit rather than on the connection.
+fn is_length_limit(err: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = source {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
+}
 
 /// The media type a client asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,32 +70,32 @@ impl Format {
 pub async fn post(
     State(state): State<HttpState>,
     Extension(request_id): Extension<RequestId>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
     let respond = Responder::new(&state, &request_id, &headers);
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            let limit = state.limits.max_body_bytes;
-            let message = format!("the request body is larger than the limit of {limit} bytes");
-            return respond.bad_input(StatusCode::PAYLOAD_TOO_LARGE, "body", &message);
-        }
-        Err(rejection) => return respond.error(rejection.status(), code::GRAPHQL_PARSE_FAILED, &rejection.body_text()),
-    };
-    match serde_json::from_slice::<async_graphql::Request>(&body) {
-        Ok(request) => respond.execute(&headers, request).await,
-        Err(err) => respond.error(
-            StatusCode::BAD_REQUEST,
-            code::GRAPHQL_PARSE_FAILED,
-            &format!("the body is not a GraphQL request ({{\"query\", \"variables\", \"operationName\"}}): {err}"),
-        ),
-    }
+    respond
+        .within_deadline(async {
+            let _permit = respond.in_flight()?;
+            let caller = match respond.admit(&headers, peer.ip()).await {
+                Ok(caller) => caller,
+                Err(refused) => {
+                    respond.discard_body(body).await;
+                    return Err(refused);
+                }
+            };
+            let body = respond.read_body(&headers, body).await?;
+            let request = request_from_body(&body).map_err(|message| respond.parse_failed(&message))?;
+            Ok(respond.execute(caller, request).await)
+        })
+        .await
 }
 
 pub async fn get(
     State(state): State<HttpState>,
     Extension(request_id): Extension<RequestId>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -85,18 +105,31 @@ pub async fn get(
         return graphiql::page().await.into_response();
     }
     let respond = Responder::new(&state, &request_id, &headers);
-    let mut request = match request_from_query_string(&query) {
-        Ok(request) => request,
-        Err(message) => return respond.error(StatusCode::BAD_REQUEST, code::GRAPHQL_PARSE_FAILED, &message),
-    };
-    if Operation::of(&mut request).is_mutation {
-        return respond.error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            code::GRAPHQL_VALIDATION_FAILED,
-            "mutations are not allowed over GET; send them with POST",
-        );
-    }
-    respond.execute(&headers, request).await
+    respond
+        .within_deadline(async {
+            let _permit = respond.in_flight()?;
+            let caller = respond.admit(&headers, peer.ip()).await?;
+            let mut request = request_from_query_string(&query).map_err(|message| respond.parse_failed(&message))?;
+            if Operation::of(&mut request).is_mutation {
+                return Err(respond.error(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    code::GRAPHQL_VALIDATION_FAILED,
+                    "mutations are not allowed over GET; send them with POST",
+                ));
+            }
+            Ok(respond.execute(caller, request).await)
+        })
+        .await
+}
+
+/// A POST body as a GraphQL request, its nesting bounded before anything recursive reads it.
+fn request_from_body(body: &[u8]) -> Result<async_graphql::Request, String> {
+    nesting::check_body(body).map_err(|e| e.to_string())?;
+    let request: async_graphql::Request = serde_json::from_slice(body).map_err(|err| {
+        format!("the body is not a GraphQL request ({{\"query\", \"variables\", \"operationName\"}}): {err}")
+    })?;
+    nesting::check_document(&request.query).map_err(|e| e.to_string())?;
+    Ok(request)
 }
 
 /// The parameters of a GET request, as GraphQL over HTTP names them.
@@ -110,11 +143,14 @@ struct GetParams {
 
 fn request_from_query_string(query: &str) -> Result<async_graphql::Request, String> {
     let params: GetParams = serde_urlencoded::from_str(query).map_err(|e| format!("bad query string: {e}"))?;
-    let mut request = async_graphql::Request::new(params.query.ok_or("the `query` parameter is required")?);
+    let query = params.query.ok_or("the `query` parameter is required")?;
+    nesting::check_document(&query).map_err(|e| e.to_string())?;
+    let mut request = async_graphql::Request::new(query);
     if let Some(name) = params.operation_name.filter(|n| !n.is_empty()) {
         request = request.operation_name(name);
     }
     if let Some(variables) = params.variables.filter(|v| !v.is_empty()) {
+        nesting::check_variables(&variables).map_err(|e| e.to_string())?;
         let json: serde_json::Value =
             serde_json::from_str(&variables).map_err(|e| format!("`variables` is not JSON: {e}"))?;
         request = request.variables(async_graphql::Variables::from_json(json));
@@ -186,63 +222,185 @@ struct Responder<'a> {
     request_id: &'a RequestId,
     format: Format,
     started: Instant,
+    /// What the access log line says of the request, filled in as it becomes known.
+    access: Mutex<AccessNote>,
 }
 
 impl<'a> Responder<'a> {
     fn new(state: &'a HttpState, request_id: &'a RequestId, headers: &HeaderMap) -> Self {
-        Self { state, request_id, format: Format::of(headers), started: Instant::now() }
+        Self {
+            state,
+            request_id,
+            format: Format::of(headers),
+            started: Instant::now(),
+            access: Mutex::new(AccessNote::default()),
+        }
     }
 
-    async fn execute(&self, headers: &HeaderMap, mut request: async_graphql::Request) -> Response {
-        let operation = Operation::of(&mut request);
-        if let Some(n) = operation.selections {
-            request = request.data(SelectionCount(n));
-        }
+    /// Runs `work` under the request deadline; a request still running then is
+    /// cancelled (its transaction rolled back) and answered 503.
+    async fn within_deadline(&self, work: impl Future<Output = Result<Response, Response>>) -> Response {
         let deadline = self.state.limits.request_timeout;
-        match tokio::time::timeout(deadline, self.authorised(headers, request, &operation.label)).await {
-            Ok(response) => response,
-            Err(_) => {
-                self.state.metrics.observe(&operation.label, "TIMEOUT", self.started.elapsed().as_secs_f64());
-                tracing::warn!(timeout = ?deadline, "request cancelled at its deadline");
-                self.error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    code::SERVICE_UNAVAILABLE,
-                    &format!("the request did not finish within {} s and was cancelled", deadline.as_secs_f64()),
-                )
-            }
+        if let Ok(Ok(response) | Err(response)) = tokio::time::timeout(deadline, work).await {
+            return response;
         }
+        self.state.metrics.observe(&self.label(), "TIMEOUT", self.started.elapsed().as_secs_f64());
+        tracing::warn!(timeout = ?deadline, "request cancelled at its deadline");
+        self.error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            code::SERVICE_UNAVAILABLE,
+            &format!("the request did not finish within {} s and was cancelled", deadline.as_secs_f64()),
+        )
     }
 
-    async fn authorised(&self, headers: &HeaderMap, request: async_graphql::Request, label: &str) -> Response {
+    /// The caller, from the headers alone, before any of the body is read: an address
+    /// that failed too often is refused without a database lookup, a failure is counted
+    /// against its address, and a known key must have a token in its bucket.
+    async fn admit(&self, headers: &HeaderMap, peer: IpAddr) -> Result<Caller, Response> {
+        if let Err(wait) = self.state.auth_failures.check(peer) {
+            return Err(self.too_many_failures(wait));
+        }
         let caller = match auth::authenticate(&self.state.app.store, headers).await {
             Ok(caller) => caller,
             Err(err) => {
-                self.state.metrics.observe(label, err.code(), self.started.elapsed().as_secs_f64());
-                return self.app_error(&err);
+                self.state.metrics.observe(UNPARSED, err.code(), self.started.elapsed().as_secs_f64());
+                if matches!(err, AppError::Unauthenticated(_) | AppError::Forbidden(_)) {
+                    if let Err(wait) = self.state.auth_failures.failed(peer) {
+                        return Err(self.too_many_failures(wait));
+                    }
+                }
+                return Err(self.app_error(&err));
             }
         };
         if let Err(wait) = self.state.rate_limiter.check(&caller.key_hash) {
             self.state.metrics.rate_limited();
-            self.state.metrics.observe(label, code::RATE_LIMITED, self.started.elapsed().as_secs_f64());
-            return self.rate_limited(wait);
+            self.state.metrics.observe(UNPARSED, code::RATE_LIMITED, self.started.elapsed().as_secs_f64());
+            return Err(self.rate_limited(wait, "too many requests for this API key"));
         }
+        self.note(|note| note.workspace = Some(caller.workspace.as_str().to_owned()));
+        Ok(caller)
+    }
+
+    /// The body, at most `--max-body-bytes` of it, arriving within `--body-timeout`.
+    async fn read_body(&self, headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
+        let limit = self.state.limits.max_body_bytes;
+        let too_large = || {
+            let message = format!("the request body is larger than the limit of {limit} bytes");
+            self.bad_input(StatusCode::PAYLOAD_TOO_LARGE, "body", &message)
+        };
+        let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(too_large());
+        }
+        let timeout = self.state.limits.body_timeout;
+        match tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await {
+            Ok(Ok(bytes)) => Ok(bytes),
+            Ok(Err(err)) if is_length_limit(&err) => Err(too_large()),
+            Ok(Err(_)) => Err(self.bad_input(StatusCode::BAD_REQUEST, "body", "the request body could not be read")),
+            Err(_) => Err(self.bad_input(
+                StatusCode::REQUEST_TIMEOUT,
+                "body",
+                &format!("the request body did not arrive within {} s", timeout.as_secs_f64()),
+            )),
+        }
+    }
+
+    /// Lets a refused client finish sending, for a moment and up to the body limit,
+    /// keeping nothing and parsing nothing: a client still writing when its connection
+    /// closes sees a reset instead of the answer.
+    async fn discard_body(&self, body: Body) {
+        let limit = self.state.limits.max_body_bytes;
+        let mut stream = body.into_data_stream();
+        let mut seen = 0usize;
+        let _ = tokio::time::timeout(self.state.limits.body_timeout.min(Duration::from_secs(1)), async {
+            while let Some(Ok(chunk)) = futures::StreamExt::next(&mut stream).await {
+                seen += chunk.len();
+                if seen > limit {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
+
+    async fn execute(&self, caller: Caller, mut request: async_graphql::Request) -> Response {
+        let operation = Operation::of(&mut request);
+        self.note(|note| {
+            note.operation = request.operation_name.as_deref().map(|n| abbreviate(n, 64).into_owned());
+            note.label.clone_from(&operation.label);
+        });
+        if let Some(n) = operation.selections {
+            request = request.data(SelectionCount(n));
+        }
+        let operation_name = request.operation_name.clone();
+        let variables = std::mem::take(&mut request.variables);
+        let checked =
+            request.parsed_query().ok().map(|doc| inputs_check::check(doc, operation_name.as_deref(), &variables));
+        request.variables = variables;
+        let sites = match checked.transpose() {
+            Ok(sites) => sites,
+            Err(err) => {
+                self.state.metrics.observe(&operation.label, err.code(), self.started.elapsed().as_secs_f64());
+                let status = match self.format {
+                    Format::GraphqlResponse => StatusCode::BAD_REQUEST,
+                    Format::Json => StatusCode::OK,
+                };
+                return self.render(status, async_graphql::Response::from_errors(vec![err.to_server_error()]));
+            }
+        };
         let span = tracing::info_span!(
             "graphql",
-            operation = request.operation_name.as_deref().unwrap_or("-"),
+            operation = %request.operation_name.as_deref().map_or("-".into(), |n| abbreviate(n, 64)),
             workspace = %caller.workspace,
         );
         let loaders = Loaders::new(&self.state.app.store, &caller.workspace);
         let request = request.data(RequestContext { workspace: caller.workspace }).data(loaders);
-        let response = self.state.schema.execute(request).instrument(span).await;
+        let mut response = self.state.schema.execute(request).instrument(span).await;
+        if let Some(sites) = sites {
+            sites.recode(&mut response.errors);
+        }
         let outcome = response
             .errors
             .first()
             .and_then(|e| e.extensions.as_ref())
             .and_then(|x| x.get("code"))
             .map_or_else(|| "ok".to_owned(), |c| c.to_string().trim_matches('"').to_owned());
-        self.state.metrics.observe(label, &outcome, self.started.elapsed().as_secs_f64());
+        self.state.metrics.observe(&operation.label, &outcome, self.started.elapsed().as_secs_f64());
         let status = self.status_of(&response);
         self.render(status, response)
+    }
+
+    fn note(&self, change: impl FnOnce(&mut AccessNote)) {
+        if let Ok(mut note) = self.access.lock() {
+            change(&mut note);
+        }
+    }
+
+    fn label(&self) -> String {
+        self.access.lock().ok().map(|n| n.label.clone()).filter(|l| !l.is_empty()).unwrap_or_else(|| UNPARSED.into())
+    }
+
+    /// A place among the requests handled at once, or 503 at once when there is none.
+    #[allow(clippy::result_large_err)] // the error is the answer, built once per request
+    fn in_flight(&self) -> Result<OwnedSemaphorePermit, Response> {
+        Arc::clone(&self.state.in_flight).try_acquire_owned().map_err(|_| {
+            self.state.metrics.observe(UNPARSED, code::SERVICE_UNAVAILABLE, self.started.elapsed().as_secs_f64());
+            self.error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                code::SERVICE_UNAVAILABLE,
+                "the gateway is handling as many requests as it may; try again shortly",
+            )
+        })
+    }
+
+    fn parse_failed(&self, message: &str) -> Response {
+        self.state.metrics.observe(UNPARSED, code::GRAPHQL_PARSE_FAILED, self.started.elapsed().as_secs_f64());
+        self.error(StatusCode::BAD_REQUEST, code::GRAPHQL_PARSE_FAILED, message)
+    }
+
+    fn too_many_failures(&self, wait: Duration) -> Response {
+        self.state.metrics.rate_limited();
+        self.rate_limited(wait, "too many failed authentications from this address")
     }
 
     fn status_of(&self, response: &async_graphql::Response) -> StatusCode {
@@ -273,18 +431,16 @@ impl<'a> Responder<'a> {
             AppError::BadUserInput { .. } | AppError::NotFound(_) => StatusCode::BAD_REQUEST,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        let error = err.extend();
-        let mut response = self
-            .render(status, async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())]));
+        let mut response = self.render(status, async_graphql::Response::from_errors(vec![err.to_server_error()]));
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }
 
-    fn rate_limited(&self, wait: Duration) -> Response {
+    fn rate_limited(&self, wait: Duration, why: &str) -> Response {
         let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        let message = format!("too many requests for this API key; retry in {seconds} s");
+        let message = format!("{why}; retry in {seconds} s");
         let mut response = self.error(StatusCode::TOO_MANY_REQUESTS, code::RATE_LIMITED, &message);
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
         response
@@ -308,8 +464,19 @@ impl<'a> Responder<'a> {
         let now = self.state.app.clock.now();
         response.extensions.insert("requestId".into(), async_graphql::Value::from(self.request_id.0.clone()));
         response.extensions.insert("timestamp".into(), async_graphql::Value::from(format_timestamp(now)));
+        let code = response.errors.first().and_then(|e| e.extensions.as_ref()?.get("code").cloned());
+        let note = self.access.lock().map(|mut note| {
+            note.code = code.map(|c| c.to_string().trim_matches('"').to_owned());
+            note.clone()
+        });
         match serde_json::to_vec(&response) {
-            Ok(body) => (status, [(header::CONTENT_TYPE, self.format.content_type())], body).into_response(),
+            Ok(body) => {
+                let mut response = (status, [(header::CONTENT_TYPE, self.format.content_type())], body).into_response();
+                if let Ok(note) = note {
+                    response.extensions_mut().insert(note);
+                }
+                response
+            }
             Err(err) => {
                 tracing::error!(error = %err, "could not serialise a GraphQL response");
                 StatusCode::INTERNAL_SERVER_ERROR.into_response()

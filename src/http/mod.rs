@@ -4,20 +4,26 @@ mod auth;
 mod graphiql;
 mod graphql;
 mod metrics;
+mod nesting;
 mod rate_limit;
+mod server;
 
-use axum::extract::{DefaultBodyLimit, State};
+use std::sync::Arc;
+
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::routing::get;
 use axum::{middleware, Router};
-use tower_http::trace::TraceLayer;
+use tokio::sync::Semaphore;
 
 use crate::config::Limits;
 use crate::graphql::{AppSchema, AppState};
 use crate::telemetry;
 
 pub use metrics::Metrics;
-pub use rate_limit::RateLimiter;
+pub use nesting::MAX_NESTING;
+pub use rate_limit::{AuthFailures, RateLimiter};
+pub use server::{serve, ConnectionLimits};
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -27,6 +33,9 @@ pub struct HttpState {
     pub limits: Limits,
     pub metrics: Metrics,
     pub rate_limiter: RateLimiter,
+    pub auth_failures: AuthFailures,
+    /// One permit per GraphQL request being handled.
+    pub in_flight: Arc<Semaphore>,
 }
 
 impl HttpState {
@@ -36,6 +45,8 @@ impl HttpState {
             app,
             metrics: Metrics::new(),
             rate_limiter: RateLimiter::new(limits.rate_per_second, limits.rate_burst),
+            auth_failures: AuthFailures::new(limits.auth_failure_rate, limits.auth_failure_burst),
+            in_flight: Arc::new(Semaphore::new(limits.max_in_flight)),
             limits,
         }
     }
@@ -48,8 +59,6 @@ pub fn router(state: HttpState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
-        .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn(telemetry::request_id))
         .with_state(state)
 }

@@ -142,7 +142,8 @@ async fn metrics_count_requests_by_operation_and_outcome() {
     for line in [
         r#"inbox_http_requests_total{operation="conversations",outcome="ok"} 1"#,
         r#"inbox_http_requests_total{operation="conversations",outcome="BAD_USER_INPUT"} 1"#,
-        r#"inbox_http_requests_total{operation="conversation",outcome="UNAUTHENTICATED"} 1"#,
+        // Refused before its body is read: no operation is known.
+        r#"inbox_http_requests_total{operation="unparsed",outcome="UNAUTHENTICATED"} 1"#,
         r#"inbox_http_request_duration_seconds_count{operation="conversations",outcome="ok"} 1"#,
         "inbox_db_pool_connections{state=\"idle\"}",
         "inbox_db_statements_total",

@@ -6,6 +6,7 @@ mod helpers;
 
 mod assign;
 mod auth;
+mod bad_input;
 mod cli;
 mod concurrency;
 mod counts;
@@ -14,6 +15,7 @@ mod example;
 mod faults;
 mod fuzz;
 mod generate;
+mod hostile;
 mod http;
 mod import;
 mod limits;

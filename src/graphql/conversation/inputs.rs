@@ -90,6 +90,8 @@ pub struct ConversationFilter {
 
 /// Tags a filter may name (more than a conversation can hold is still allowed, up to this).
 const MAX_FILTER_TAGS: usize = 100;
+/// Most entries `filter.channels` may list (there are four channels; repeats are folded).
+const MAX_FILTER_CHANNELS: usize = 16;
 
 impl ConversationFilter {
     pub fn parse(self) -> Result<domain::ConversationFilter, AppError> {
@@ -119,6 +121,19 @@ impl ConversationFilter {
             .flatten();
         let tags = TagList::parse(self.tags.as_deref().unwrap_or_default(), 0, MAX_FILTER_TAGS)
             .map_err(|e| AppError::bad_input(field("tags"), e))?;
+        let listed = self.channels.unwrap_or_default();
+        if listed.len() > MAX_FILTER_CHANNELS {
+            return Err(AppError::bad_input(
+                field("channels"),
+                domain::RuleError::new(format!("at most {MAX_FILTER_CHANNELS} channels may be listed")),
+            ));
+        }
+        let mut channels: Vec<domain::Channel> = Vec::with_capacity(4);
+        for channel in listed.into_iter().map(domain::Channel::from) {
+            if !channels.contains(&channel) {
+                channels.push(channel);
+            }
+        }
         Ok(domain::ConversationFilter {
             status: match self.status.unwrap_or_default() {
                 StatusFilter::All => domain::StatusFilter::All,
@@ -126,7 +141,7 @@ impl ConversationFilter {
                 StatusFilter::Pending => domain::StatusFilter::Only(domain::ConversationStatus::Pending),
                 StatusFilter::Resolved => domain::StatusFilter::Only(domain::ConversationStatus::Resolved),
             },
-            channels: self.channels.unwrap_or_default().into_iter().map(Into::into).collect(),
+            channels,
             assignee_id: self.assignee_id.map(|id| id.0),
             customer_id: self.customer_id.map(|id| id.0),
             created_from,
