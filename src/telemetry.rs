@@ -66,8 +66,8 @@ pub struct AccessNote {
 pub async fn request_id(mut request: Request, next: Next) -> Response {
     let id = request.headers().get(&REQUEST_ID).and_then(RequestId::from_client).unwrap_or_else(RequestId::generate);
     request.extensions_mut().insert(id.clone());
-    let span =
-        tracing::info_span!("http", request_id = %id.0, method = %request.method(), path = %request.uri().path());
+    let path = crate::domain::abbreviate(request.uri().path(), 256).into_owned();
+    let span = tracing::info_span!("http", request_id = %id.0, method = %request.method(), path = %path);
     let started = std::time::Instant::now();
     let mut response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
     if let Ok(value) = HeaderValue::from_str(&id.0) {

@@ -165,6 +165,8 @@ fn request_from_query_string(query: &str) -> Result<async_graphql::Request, Stri
 struct Operation {
     is_mutation: bool,
     label: String,
+    /// The chosen operation's name in the document, abbreviated, for the logs.
+    name: Option<String>,
     selections: Option<usize>,
 }
 
@@ -183,7 +185,7 @@ const ROOT_FIELDS: &[&str] = &[
 
 impl Operation {
     fn of(request: &mut async_graphql::Request) -> Self {
-        let invalid = || Self { is_mutation: false, label: "invalid".to_owned(), selections: None };
+        let invalid = || Self { is_mutation: false, label: "invalid".to_owned(), name: None, selections: None };
         let wanted = request.operation_name.clone();
         let Ok(doc) = request.parsed_query() else {
             return invalid();
@@ -194,10 +196,10 @@ impl Operation {
     }
 
     fn chosen(doc: &ExecutableDocument, wanted: Option<&str>) -> Option<Self> {
-        let op = doc.operations.iter().find_map(|(name, op)| match (wanted, name) {
-            (Some(wanted), Some(name)) if wanted == name.as_str() => Some(op),
-            (None, _) => Some(op),
-            _ => None,
+        let (name, op) = doc.operations.iter().find(|(name, _)| match (wanted, name) {
+            (Some(wanted), Some(name)) => wanted == name.as_str(),
+            (None, _) => true,
+            _ => false,
         })?;
         let mut fields: Vec<&str> = op
             .node
@@ -213,7 +215,12 @@ impl Operation {
             .collect();
         fields.sort_unstable();
         fields.dedup();
-        Some(Self { is_mutation: op.node.ty == OperationType::Mutation, label: fields.join("+"), selections: None })
+        Some(Self {
+            is_mutation: op.node.ty == OperationType::Mutation,
+            label: fields.join("+"),
+            name: name.map(|n| abbreviate(n, 64).into_owned()),
+            selections: None,
+        })
     }
 }
 
@@ -326,7 +333,7 @@ impl<'a> Responder<'a> {
     async fn execute(&self, caller: Caller, mut request: async_graphql::Request) -> Response {
         let operation = Operation::of(&mut request);
         self.note(|note| {
-            note.operation = request.operation_name.as_deref().map(|n| abbreviate(n, 64).into_owned());
+            note.operation.clone_from(&operation.name);
             note.label.clone_from(&operation.label);
         });
         if let Some(n) = operation.selections {
@@ -350,7 +357,7 @@ impl<'a> Responder<'a> {
         };
         let span = tracing::info_span!(
             "graphql",
-            operation = %request.operation_name.as_deref().map_or("-".into(), |n| abbreviate(n, 64)),
+            operation = operation.name.as_deref().unwrap_or("-"),
             workspace = %caller.workspace,
         );
         let loaders = Loaders::new(&self.state.app.store, &caller.workspace);

@@ -22,7 +22,7 @@ use conversation::Column as C;
 impl Store {
     /// One page of the workspace's conversations matching `filter`, in `page.sort` order,
     /// with the related rows `related` asks for, all in one statement.
-    #[instrument(name = "db.conversations.list", skip_all, err)]
+    #[instrument(name = "db.conversations.list", skip_all, err(level = "debug"))]
     pub async fn list_conversations(
         &self,
         workspace: &WorkspaceId,
@@ -86,7 +86,7 @@ impl Store {
     /// How many of the workspace's conversations match `filter`: from the maintained
     /// counts when the filter allows, else in the search index alone when it can, else
     /// counted by index over the conversations.
-    #[instrument(name = "db.conversations.count", skip_all, err)]
+    #[instrument(name = "db.conversations.count", skip_all, err(level = "debug"))]
     pub async fn count_conversations(
         &self,
         workspace: &WorkspaceId,
@@ -102,7 +102,7 @@ impl Store {
     }
 
     /// Counts the matching rows themselves, whatever the filter.
-    #[instrument(name = "db.conversations.count_by_scan", skip_all, err)]
+    #[instrument(name = "db.conversations.count_by_scan", skip_all, err(level = "debug"))]
     pub async fn count_conversations_by_scan(
         &self,
         workspace: &WorkspaceId,
@@ -112,7 +112,7 @@ impl Store {
         Ok(query.count(self.db()).await?)
     }
 
-    #[instrument(name = "db.conversations.get", skip_all, err)]
+    #[instrument(name = "db.conversations.get", skip_all, err(level = "debug"))]
     pub async fn get_conversation(&self, workspace: &WorkspaceId, id: &str) -> Result<Option<Conversation>, AppError> {
         let row = conversation::Entity::find()
             .filter(C::WorkspaceId.eq(workspace.as_str()))

@@ -21,7 +21,7 @@ use crate::error::AppError;
 impl Store {
     /// Upserts every conversation (and its customer and assignee) by id; the same batch
     /// written twice leaves the same state. All or nothing.
-    #[instrument(name = "db.import", skip_all, err, fields(conversations = batch.len()))]
+    #[instrument(name = "db.import", skip_all, err(level = "debug"), fields(conversations = batch.len()))]
     pub async fn import(
         &self,
         workspace: &WorkspaceId,
@@ -32,7 +32,7 @@ impl Store {
 
     /// [`Store::import`] with the batch's search words already drawn up by
     /// [`search_words`] (bulk writers do that on another thread while a batch is written).
-    #[instrument(name = "db.import", skip_all, err, fields(conversations = batch.len()))]
+    #[instrument(name = "db.import", skip_all, err(level = "debug"), fields(conversations = batch.len()))]
     pub async fn import_with_words(
         &self,
         workspace: &WorkspaceId,

@@ -21,8 +21,8 @@ use super::entity::{activity_event, conversation, conversation_tag, note, user};
 use super::search_index::{append_words, move_status, words_of};
 use super::{convert, Store, WriteTransaction};
 use crate::domain::{
-    new_id, ActivityKind, Clock, Conversation, ConversationStatus, Note, NoteContent, RuleError, TagList, Timestamp,
-    WorkspaceId, MAX_TAGS_PER_CONVERSATION,
+    abbreviate, new_id, ActivityKind, Clock, Conversation, ConversationStatus, Note, NoteContent, RuleError, TagList,
+    Timestamp, WorkspaceId, MAX_TAGS_PER_CONVERSATION,
 };
 use crate::error::AppError;
 
@@ -71,7 +71,7 @@ impl Store {
             .lock_exclusive()
             .one(&txn)
             .await?
-            .ok_or_else(|| AppError::NotFound(format!("no conversation {id:?} in this workspace")))?;
+            .ok_or_else(|| AppError::NotFound(format!("no conversation {:?} in this workspace", abbreviate(id, 64))))?;
         Ok(Locked {
             txn,
             _queued: queued,
@@ -84,7 +84,7 @@ impl Store {
         })
     }
 
-    #[instrument(name = "db.conversations.assign", skip_all, err)]
+    #[instrument(name = "db.conversations.assign", skip_all, err(level = "debug"))]
     pub async fn assign(
         &self,
         workspace: &WorkspaceId,
@@ -97,7 +97,7 @@ impl Store {
             let exists =
                 user::Entity::find_by_id((workspace.as_str().to_owned(), assignee.to_owned())).one(&locked.txn).await?;
             if exists.is_none() {
-                return Err(AppError::NotFound(format!("no user {assignee:?} in this workspace")));
+                return Err(AppError::NotFound(format!("no user {:?} in this workspace", abbreviate(assignee, 64))));
             }
         }
         if locked.row.assignee_id.as_deref() != assignee {
@@ -111,7 +111,7 @@ impl Store {
         locked.commit().await
     }
 
-    #[instrument(name = "db.conversations.set_status", skip_all, err)]
+    #[instrument(name = "db.conversations.set_status", skip_all, err(level = "debug"))]
     pub async fn set_status(
         &self,
         workspace: &WorkspaceId,
@@ -151,7 +151,7 @@ impl Store {
         locked.commit().await
     }
 
-    #[instrument(name = "db.conversations.add_tags", skip_all, err)]
+    #[instrument(name = "db.conversations.add_tags", skip_all, err(level = "debug"))]
     pub async fn add_tags(
         &self,
         workspace: &WorkspaceId,
@@ -186,7 +186,7 @@ impl Store {
         locked.commit().await
     }
 
-    #[instrument(name = "db.conversations.remove_tags", skip_all, err)]
+    #[instrument(name = "db.conversations.remove_tags", skip_all, err(level = "debug"))]
     pub async fn remove_tags(
         &self,
         workspace: &WorkspaceId,
@@ -211,7 +211,7 @@ impl Store {
     }
 
     /// Adds a note, searchable as soon as this returns.
-    #[instrument(name = "db.conversations.add_note", skip_all, err)]
+    #[instrument(name = "db.conversations.add_note", skip_all, err(level = "debug"))]
     pub async fn add_note(
         &self,
         workspace: &WorkspaceId,

@@ -13,7 +13,7 @@ use crate::domain::{ActivityEvent, Customer, Note, User, WorkspaceId};
 use crate::error::AppError;
 
 impl Store {
-    #[instrument(name = "db.customers.by_ids", skip_all, err)]
+    #[instrument(name = "db.customers.by_ids", skip_all, err(level = "debug"))]
     pub async fn customers_by_ids(
         &self,
         workspace: &WorkspaceId,
@@ -27,7 +27,7 @@ impl Store {
         Ok(rows.into_iter().map(|r| (r.id.clone(), convert::customer(r))).collect())
     }
 
-    #[instrument(name = "db.users.by_ids", skip_all, err)]
+    #[instrument(name = "db.users.by_ids", skip_all, err(level = "debug"))]
     pub async fn users_by_ids(
         &self,
         workspace: &WorkspaceId,
@@ -42,7 +42,7 @@ impl Store {
     }
 
     /// Each conversation's tags, in the order they were added.
-    #[instrument(name = "db.tags.by_conversations", skip_all, err)]
+    #[instrument(name = "db.tags.by_conversations", skip_all, err(level = "debug"))]
     pub async fn tags_by_conversations(
         &self,
         workspace: &WorkspaceId,
@@ -62,7 +62,7 @@ impl Store {
     }
 
     /// Each conversation's notes, oldest first.
-    #[instrument(name = "db.notes.by_conversations", skip_all, err)]
+    #[instrument(name = "db.notes.by_conversations", skip_all, err(level = "debug"))]
     pub async fn notes_by_conversations(
         &self,
         workspace: &WorkspaceId,
@@ -83,7 +83,7 @@ impl Store {
     }
 
     /// Each conversation's activity, oldest first: in the order the locked writes made it.
-    #[instrument(name = "db.activity.by_conversations", skip_all, err)]
+    #[instrument(name = "db.activity.by_conversations", skip_all, err(level = "debug"))]
     pub async fn activity_by_conversations(
         &self,
         workspace: &WorkspaceId,

@@ -16,7 +16,7 @@ pub struct NewWorkspace {
 }
 
 impl Store {
-    #[instrument(name = "db.workspaces.create", skip_all, err)]
+    #[instrument(name = "db.workspaces.create", skip_all, err(level = "debug"))]
     pub async fn create_workspace(&self, name: &str, now: Timestamp) -> Result<NewWorkspace, AppError> {
         let workspace_id = WorkspaceId::new_unchecked(new_id("ws"));
         self.ensure_workspace(&workspace_id, name, now).await?;
@@ -25,7 +25,7 @@ impl Store {
     }
 
     /// Creates the workspace with this id unless it exists (used by the demo).
-    #[instrument(name = "db.workspaces.ensure", skip_all, err)]
+    #[instrument(name = "db.workspaces.ensure", skip_all, err(level = "debug"))]
     pub async fn ensure_workspace(&self, id: &WorkspaceId, name: &str, now: Timestamp) -> Result<(), AppError> {
         let row = workspace::ActiveModel {
             id: Set(id.as_str().to_owned()),
@@ -37,13 +37,13 @@ impl Store {
     }
 
     /// The workspace with this id, if there is one.
-    #[instrument(name = "db.workspaces.find", skip_all, err)]
+    #[instrument(name = "db.workspaces.find", skip_all, err(level = "debug"))]
     pub async fn find_workspace(&self, id: &str) -> Result<Option<WorkspaceId>, AppError> {
         let found = workspace::Entity::find_by_id(id.to_owned()).one(self.db()).await?;
         Ok(found.map(|w| WorkspaceId::new_unchecked(w.id)))
     }
 
-    #[instrument(name = "db.api_keys.create", skip_all, err)]
+    #[instrument(name = "db.api_keys.create", skip_all, err(level = "debug"))]
     pub async fn create_api_key(&self, workspace: &WorkspaceId, now: Timestamp) -> Result<ApiKey, AppError> {
         let key = ApiKey::generate();
         let row = api_key::ActiveModel {
@@ -57,7 +57,7 @@ impl Store {
     }
 
     /// Revokes a key; false when no live key matches.
-    #[instrument(name = "db.api_keys.revoke", skip_all, err)]
+    #[instrument(name = "db.api_keys.revoke", skip_all, err(level = "debug"))]
     pub async fn revoke_api_key(&self, key: &ApiKey, now: Timestamp) -> Result<bool, AppError> {
         let result = api_key::Entity::update_many()
             .col_expr(api_key::Column::RevokedAt, now.into())
@@ -70,7 +70,7 @@ impl Store {
 
     /// The workspace a live key belongs to. Looked up by hash on every request, so a
     /// revocation takes effect at once for every gateway sharing the database.
-    #[instrument(name = "db.api_keys.authenticate", skip_all, err)]
+    #[instrument(name = "db.api_keys.authenticate", skip_all, err(level = "debug"))]
     pub async fn authenticate(&self, key: &ApiKey) -> Result<Option<WorkspaceId>, AppError> {
         let found =
             api_key::Entity::find_by_id(key.hash()).filter(api_key::Column::RevokedAt.is_null()).one(self.db()).await?;
