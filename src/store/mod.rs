@@ -5,6 +5,7 @@ mod conversations;
 mod convert;
 mod counts;
 pub mod entity;
+mod health;
 mod import;
 mod mutations;
 mod related;
@@ -34,6 +35,10 @@ pub struct Store {
     /// SQLite has one writer at a time: writers of this process queue here, in order,
     /// rather than polling the database's lock (which makes the slowest wait long).
     sqlite_writer: Arc<tokio::sync::Mutex<()>>,
+    health: Arc<health::Health>,
+    url: String,
+    max_connections: u32,
+    connect_timeout: Duration,
 }
 
 /// How to reach the database.
@@ -69,7 +74,15 @@ impl Store {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
-        Ok(Self { db, statements, sqlite_writer: Arc::default() })
+        Ok(Self {
+            db,
+            statements,
+            sqlite_writer: Arc::default(),
+            health: Arc::default(),
+            url: options.url.clone(),
+            max_connections: options.max_connections,
+            connect_timeout: options.acquire_timeout,
+        })
     }
 
     /// Applies pending migrations; safe to run again.
@@ -77,9 +90,9 @@ impl Store {
         Migrator::up(&self.db, None).await
     }
 
-    /// True when the database answers.
+    /// True when the database answers; false at once while it is known to be down.
     pub async fn ping(&self) -> bool {
-        self.db.ping().await.is_ok()
+        self.available().is_ok() && self.db.ping().await.map_err(|e| self.observe(e)).is_ok()
     }
 
     /// Refreshes the planner's statistics (PostgreSQL; SQLite needs none). A new database
@@ -132,7 +145,7 @@ impl Store {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         };
-        let txn = self.db.begin_with_options(options).await?;
+        let txn = self.db.begin_with_options(options).await.map_err(|e| self.observe(e))?;
         Ok(WriteTransaction { txn, queued })
     }
 }

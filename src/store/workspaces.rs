@@ -69,11 +69,17 @@ impl Store {
     }
 
     /// The workspace a live key belongs to. Looked up by hash on every request, so a
-    /// revocation takes effect at once for every gateway sharing the database.
+    /// revocation takes effect at once for every gateway sharing the database. While the
+    /// database is known to be down this fails at once (it is the first statement of every
+    /// request), and a failure to reach it marks it down.
     #[instrument(name = "db.api_keys.authenticate", skip_all, err)]
     pub async fn authenticate(&self, key: &ApiKey) -> Result<Option<WorkspaceId>, AppError> {
-        let found =
-            api_key::Entity::find_by_id(key.hash()).filter(api_key::Column::RevokedAt.is_null()).one(self.db()).await?;
+        self.available()?;
+        let found = api_key::Entity::find_by_id(key.hash())
+            .filter(api_key::Column::RevokedAt.is_null())
+            .one(self.db())
+            .await
+            .map_err(|e| self.observe(e))?;
         Ok(found.map(|k| WorkspaceId::new_unchecked(k.workspace_id)))
     }
 }
