@@ -170,6 +170,19 @@ mod tests {
     }
 
     #[test]
+    fn only_a_database_out_of_reach_is_unreachable() {
+        use sea_orm::{sqlx, ConnAcquireErr, RuntimeErr};
+        let lost = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        let lost = DbErr::Query(RuntimeErr::SqlxError(std::sync::Arc::new(sqlx::Error::Io(lost))));
+        assert!(is_unreachable(&lost));
+        assert!(is_unreachable(&DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)));
+        assert!(is_unreachable(&DbErr::Conn(RuntimeErr::Internal("refused".into()))));
+        assert_eq!(AppError::from(lost).code(), "SERVICE_UNAVAILABLE");
+        assert!(!is_unreachable(&DbErr::Custom("syntax error".into())));
+        assert!(!is_unreachable(&DbErr::RecordNotFound("x".into())));
+    }
+
+    #[test]
     fn internal_errors_leak_nothing() {
         let err = AppError::internal(anyhow::anyhow!("secret table xyz is corrupt"));
         assert_eq!(err.code(), "INTERNAL_SERVER_ERROR");
