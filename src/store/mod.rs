@@ -12,8 +12,9 @@ mod related;
 mod search_index;
 mod workspaces;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -23,9 +24,11 @@ use sea_orm::{
 };
 
 pub use conversations::{Page, Related};
+
+use crate::domain::{Clock, SystemClock, Timestamp};
 pub use import::{search_words, SearchWords};
 pub use mutations::StatusChange;
-pub use workspaces::NewWorkspace;
+pub use workspaces::{ApiKeyInfo, NewWorkspace};
 
 /// Handle to the database; cheap to clone.
 #[derive(Clone)]
@@ -39,6 +42,9 @@ pub struct Store {
     url: String,
     max_connections: u32,
     connect_timeout: Duration,
+    clock: Arc<dyn Clock>,
+    /// When this process last started writing each key's last use (see `authenticate`).
+    last_used_started: Arc<Mutex<HashMap<String, Timestamp>>>,
 }
 
 /// How to reach the database.
@@ -82,7 +88,16 @@ impl Store {
             url: options.url.clone(),
             max_connections: options.max_connections,
             connect_timeout: options.acquire_timeout,
+            clock: Arc::new(SystemClock),
+            last_used_started: Arc::default(),
         })
+    }
+
+    /// The clock for the times the store notes by itself (a key's last use).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Applies pending migrations; safe to run again.
