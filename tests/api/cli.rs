@@ -245,6 +245,33 @@ async fn revoking_an_unknown_or_revoked_key_id_is_a_one_line_error() {
 }
 
 #[tokio::test]
+async fn a_key_made_before_public_ids_gets_one_and_can_be_revoked_by_it() {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectionTrait, Database};
+
+    let app = spawn_app().await;
+    let db = Database::connect(&app.database_url).await.unwrap();
+    Migrator::down(&db, Some(1)).await.expect("the public id migration rolls back");
+    let old = ApiKey::generate();
+    db.execute_unprepared(&format!(
+        "INSERT INTO api_keys (key_hash, workspace_id, created_at) VALUES ('{}', '{}', 1)",
+        old.hash(),
+        app.workspace
+    ))
+    .await
+    .unwrap();
+    Migrator::up(&db, None).await.expect("and applies again");
+    db.close().await.unwrap();
+
+    let key_id = old.public_id();
+    let list = list_keys(&app, &app.workspace).await;
+    assert_eq!(listed(&list, key_id.as_str())["revoked"], false, "{list}");
+    assert_eq!(total(&app, old.expose(), &app.workspace).await, 0);
+    run(&app.database_url, &["api-key", "revoke", key_id.as_str()], None).await.json_line();
+    assert_eq!(app.gql_as(old.expose(), &app.workspace, TOTAL, json!({})).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
 async fn import_prints_its_counts_and_the_app_serves_the_data() {
     let app = spawn_app().await;
     let file = import_file(&json!({ "conversations": contract_examples() }));
