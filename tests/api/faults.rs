@@ -1,6 +1,9 @@
 //! Database faults: requests fail fast with SERVICE_UNAVAILABLE and 503, `/readyz`
 //! says 503, and the gateway recovers by itself when the database returns.
-//! These need a database that can be taken away: they run on PostgreSQL only.
+//! These need a database that can be taken away: they run on PostgreSQL only. SQLite is
+//! a file the process holds open, so there is no server to go away (and, run as root,
+//! a file made unreadable still opens); its busy and locked errors are contention, which
+//! is answered 503 but deliberately does not mark the database down.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
