@@ -142,9 +142,14 @@ pub enum ApiKeyCommand {
         #[arg(long)]
         workspace: String,
     },
+    /// List a workspace's keys by their public ids (never their secrets).
+    List {
+        #[arg(long)]
+        workspace: String,
+    },
     /// Revoke a key at once, for every running gateway.
     Revoke {
-        /// The key to revoke.
+        /// The key's public id (`key_…`, as `list` and `create` print it), or the key itself.
         key: String,
     },
 }

@@ -10,9 +10,9 @@ use serde_json::json;
 use crate::cli::{ApiKeyCommand, Cli, Command, ServeArgs, WorkspaceCommand};
 use crate::config::Config;
 use crate::demo;
-use crate::domain::{ApiKey, ConversationFilter, WorkspaceId};
+use crate::domain::{format_timestamp, ApiKey, ApiKeyId, ConversationFilter, WorkspaceId};
 use crate::startup::{open_store, App};
-use crate::store::Store;
+use crate::store::{ApiKeyInfo, Store};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut config = Config::new(String::new(), cli.global.database_url);
@@ -29,25 +29,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Workspace(WorkspaceCommand::Create { name }) => {
             let store = open_store(&config).await?;
             let created = store.create_workspace(&name, config.clock.now()).await?;
-            print_line(&json!({"workspace_id": created.workspace_id.as_str(), "api_key": created.api_key.expose()}));
+            print_line(&json!({
+                "workspace_id": created.workspace_id.as_str(),
+                "api_key": created.api_key.expose(),
+                "key_id": created.api_key.public_id().as_str(),
+            }));
             Ok(())
         }
         Command::ApiKey(ApiKeyCommand::Create { workspace }) => {
             let store = open_store(&config).await?;
             let workspace = existing_workspace(&store, &workspace).await?;
             let key = store.create_api_key(&workspace, config.clock.now()).await?;
-            print_line(&json!({"api_key": key.expose()}));
+            print_line(&json!({"api_key": key.expose(), "key_id": key.public_id().as_str()}));
             Ok(())
         }
-        Command::ApiKey(ApiKeyCommand::Revoke { key }) => {
+        Command::ApiKey(ApiKeyCommand::List { workspace }) => {
             let store = open_store(&config).await?;
-            let key = ApiKey::parse(key.trim()).ok_or_else(|| anyhow!("that is not an API key"))?;
-            if !store.revoke_api_key(&key, config.clock.now()).await? {
-                bail!("no live API key matches");
-            }
-            print_line(&json!({"revoked": true}));
+            let workspace = existing_workspace(&store, &workspace).await?;
+            let keys = store.api_keys(&workspace).await?;
+            print_line(&json!({
+                "workspace_id": workspace.as_str(),
+                "api_keys": keys.iter().map(key_line).collect::<Vec<_>>(),
+            }));
             Ok(())
         }
+        Command::ApiKey(ApiKeyCommand::Revoke { key }) => revoke(&config, key.trim()).await,
         Command::Import { workspace, file } => {
             let text = read_input(&file)?;
             let batch = crate::import::parse_file(&text).map_err(|e| anyhow!("invalid import file: {e}"))?;
@@ -147,6 +153,38 @@ async fn load_demo(store: &Store, config: &Config) -> anyhow::Result<ApiKey> {
         tracing::info!(conversations = summary.conversations, "demo workspace loaded");
     }
     Ok(store.create_api_key(&workspace, config.clock.now()).await?)
+}
+
+/// Revokes a key named by its public id, or by the key itself.
+async fn revoke(config: &Config, named: &str) -> anyhow::Result<()> {
+    let now = config.clock.now();
+    // The argument is never echoed: it may be a mistyped secret.
+    let (id, revoked) = if let Some(key) = ApiKey::parse(named) {
+        let store = open_store(config).await?;
+        (key.public_id(), store.revoke_api_key(&key, now).await?)
+    } else if let Some(id) = ApiKeyId::parse(named) {
+        let store = open_store(config).await?;
+        let revoked = store.revoke_api_key_by_id(&id, now).await?;
+        (id, revoked)
+    } else {
+        bail!("that is neither an API key (igk_…) nor a key's public id (key_ and 16 hex digits)");
+    };
+    if !revoked {
+        bail!("no live API key has the id {} (unknown, or already revoked)", id.as_str());
+    }
+    print_line(&json!({"revoked": true, "key_id": id.as_str()}));
+    Ok(())
+}
+
+/// A key as `api-key list` prints it.
+fn key_line(key: &ApiKeyInfo) -> serde_json::Value {
+    json!({
+        "key_id": key.id.as_str(),
+        "created_at": format_timestamp(key.created_at),
+        "last_used_at": key.last_used_at.map(format_timestamp),
+        "revoked_at": key.revoked_at.map(format_timestamp),
+        "revoked": key.revoked_at.is_some(),
+    })
 }
 
 async fn existing_workspace(store: &Store, id: &str) -> anyhow::Result<WorkspaceId> {

@@ -78,30 +78,44 @@ impl AppError {
 /// Connection-level failures mean "try again later"; anything else is our fault.
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
-        match err {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::ServiceUnavailable(err),
-            DbErr::Exec(sea_orm::RuntimeErr::SqlxError(ref e))
-            | DbErr::Query(sea_orm::RuntimeErr::SqlxError(ref e))
-                if is_unavailable(e) =>
-            {
-                Self::ServiceUnavailable(err)
-            }
-            other => Self::Internal(other.into()),
+        if is_unreachable(&err) || sqlx_error(&err).is_some_and(is_busy) {
+            Self::ServiceUnavailable(err)
+        } else {
+            Self::Internal(err.into())
         }
     }
 }
 
-/// Failures that say "the database is away or overloaded", not "this request is wrong":
-/// lost connections, a full pool, PostgreSQL shutting down or refusing connections
-/// (SQLSTATE classes 08 and 57P, and 53300 too many connections), SQLite busy or locked.
-fn is_unavailable(err: &sea_orm::sqlx::Error) -> bool {
+/// The database cannot be reached, as opposed to busy: no connection could be made or
+/// kept (refused, lost, timed out waiting for one), or PostgreSQL is shutting down or
+/// refusing connections (SQLSTATE classes 08 and 57P).
+pub fn is_unreachable(err: &DbErr) -> bool {
     use sea_orm::sqlx::Error;
     match err {
-        Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::Tls(_) | Error::WorkerCrashed => true,
-        Error::Database(db) => db.code().is_some_and(|code| {
-            code.starts_with("08") || code.starts_with("57P") || code == "53300" || code == "5" || code == "6"
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        _ => sqlx_error(err).is_some_and(|e| match e {
+            Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::Tls(_) | Error::WorkerCrashed => true,
+            Error::Database(db) => db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+            _ => false,
         }),
+    }
+}
+
+/// The database is there but overloaded: PostgreSQL's too many connections (53300),
+/// SQLite busy or locked.
+fn is_busy(err: &sea_orm::sqlx::Error) -> bool {
+    match err {
+        sea_orm::sqlx::Error::Database(db) => {
+            db.code().is_some_and(|code| code == "53300" || code == "5" || code == "6")
+        }
         _ => false,
+    }
+}
+
+fn sqlx_error(err: &DbErr) -> Option<&sea_orm::sqlx::Error> {
+    match err {
+        DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e)) | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) => Some(e),
+        _ => None,
     }
 }
 
@@ -163,6 +177,19 @@ mod tests {
             AppError::from(DbErr::Conn(sea_orm::RuntimeErr::Internal("down".into()))).code(),
             "SERVICE_UNAVAILABLE"
         );
+    }
+
+    #[test]
+    fn only_a_database_out_of_reach_is_unreachable() {
+        use sea_orm::{sqlx, ConnAcquireErr, RuntimeErr};
+        let lost = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        let lost = DbErr::Query(RuntimeErr::SqlxError(std::sync::Arc::new(sqlx::Error::Io(lost))));
+        assert!(is_unreachable(&lost));
+        assert!(is_unreachable(&DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)));
+        assert!(is_unreachable(&DbErr::Conn(RuntimeErr::Internal("refused".into()))));
+        assert_eq!(AppError::from(lost).code(), "SERVICE_UNAVAILABLE");
+        assert!(!is_unreachable(&DbErr::Custom("syntax error".into())));
+        assert!(!is_unreachable(&DbErr::RecordNotFound("x".into())));
     }
 
     #[test]

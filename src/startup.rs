@@ -24,6 +24,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let url = redact_url(&config.database.url);
     let store =
         Store::connect(&config.database).await.with_context(|| format!("cannot reach the database at {url}"))?;
+    let store = store.with_clock(config.clock.clone());
     store.migrate().await.with_context(|| format!("cannot migrate the database at {url}"))?;
     Ok(store)
 }

@@ -37,6 +37,43 @@ impl ApiKey {
     pub fn hash(&self) -> String {
         hex::encode(Sha256::digest(self.0.as_bytes()))
     }
+
+    /// The key's public id, which names it in lists and revocations without its secret.
+    pub fn public_id(&self) -> ApiKeyId {
+        ApiKeyId::of_hash(&self.hash())
+    }
+}
+
+/// The public id of an API key: `key_` and the first 16 hex digits of its hash. Knowing
+/// it gives nothing towards the key (the hash is not reversible, and is not the key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyId(String);
+
+impl ApiKeyId {
+    const PREFIX: &'static str = "key_";
+    const HEX_DIGITS: usize = 16;
+
+    /// The public id of the key with this hash (hex, as [`ApiKey::hash`] gives it).
+    pub fn of_hash(hash: &str) -> Self {
+        Self(format!("{}{}", Self::PREFIX, hash.get(..Self::HEX_DIGITS).unwrap_or(hash)))
+    }
+
+    /// Accepts `key_` and 16 lower-case hex digits.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let hex_part = raw.strip_prefix(Self::PREFIX)?;
+        let well_formed = hex_part.len() == Self::HEX_DIGITS
+            && hex_part.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        well_formed.then(|| Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The start of the hash of the key it names.
+    pub fn hash_prefix(&self) -> &str {
+        &self.0[Self::PREFIX.len()..]
+    }
 }
 
 impl std::fmt::Debug for ApiKey {
@@ -65,6 +102,19 @@ mod tests {
         assert!(ApiKey::parse("igk_abc").is_none());
         assert!(ApiKey::parse(&format!("xxx_{}", "a".repeat(64))).is_none());
         assert!(ApiKey::parse(&format!("igk_{}", "g".repeat(64))).is_none());
+    }
+
+    #[test]
+    fn public_ids_name_a_key_by_its_hash_and_parse_back() {
+        let key = ApiKey::generate();
+        let id = key.public_id();
+        assert_eq!(id.as_str().len(), 20);
+        assert!(key.hash().starts_with(id.hash_prefix()));
+        assert!(!id.as_str().contains(&key.expose()[4..20]));
+        assert_eq!(ApiKeyId::parse(id.as_str()), Some(id));
+        for bad in ["", "key_", "key_0123456789abcdeF", "key_0123456789abcde", "igk_0123456789abcdef"] {
+            assert_eq!(ApiKeyId::parse(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

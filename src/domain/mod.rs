@@ -12,7 +12,7 @@ mod time;
 
 pub use cursor::{Cursor, SortKey};
 pub use enums::{ActivityKind, Channel, ConversationSort, ConversationStatus, Priority, StatusFilter, TagMatch};
-pub use ids::{new_id, ApiKey, WorkspaceId};
+pub use ids::{new_id, ApiKey, ApiKeyId, WorkspaceId};
 pub use note::NoteContent;
 pub use page::{Limit, Offset};
 pub use records::{

@@ -33,6 +33,10 @@ pub mod api_key {
         pub workspace_id: String,
         pub created_at: i64,
         pub revoked_at: Option<i64>,
+        /// `key_` and 16 hex digits of the hash: names the key without its secret.
+        pub public_id: Option<String>,
+        /// Written at most once a minute a key (see `Store::authenticate`).
+        pub last_used_at: Option<i64>,
     }
     no_relations!();
 }

@@ -5,14 +5,16 @@ mod conversations;
 mod convert;
 mod counts;
 pub mod entity;
+mod health;
 mod import;
 mod mutations;
 mod related;
 mod search_index;
 mod workspaces;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -22,9 +24,11 @@ use sea_orm::{
 };
 
 pub use conversations::{Page, Related};
+
+use crate::domain::{Clock, SystemClock, Timestamp};
 pub use import::{search_words, SearchWords};
 pub use mutations::StatusChange;
-pub use workspaces::NewWorkspace;
+pub use workspaces::{ApiKeyInfo, NewWorkspace};
 
 /// Handle to the database; cheap to clone.
 #[derive(Clone)]
@@ -34,6 +38,13 @@ pub struct Store {
     /// SQLite has one writer at a time: writers of this process queue here, in order,
     /// rather than polling the database's lock (which makes the slowest wait long).
     sqlite_writer: Arc<tokio::sync::Mutex<()>>,
+    health: Arc<health::Health>,
+    url: String,
+    max_connections: u32,
+    connect_timeout: Duration,
+    clock: Arc<dyn Clock>,
+    /// When this process last started writing each key's last use (see `authenticate`).
+    last_used_started: Arc<Mutex<HashMap<String, Timestamp>>>,
 }
 
 /// How to reach the database.
@@ -69,7 +80,24 @@ impl Store {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
-        Ok(Self { db, statements, sqlite_writer: Arc::default() })
+        Ok(Self {
+            db,
+            statements,
+            sqlite_writer: Arc::default(),
+            health: Arc::default(),
+            url: options.url.clone(),
+            max_connections: options.max_connections,
+            connect_timeout: options.acquire_timeout,
+            clock: Arc::new(SystemClock),
+            last_used_started: Arc::default(),
+        })
+    }
+
+    /// The clock for the times the store notes by itself (a key's last use).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Applies pending migrations; safe to run again.
@@ -77,9 +105,9 @@ impl Store {
         Migrator::up(&self.db, None).await
     }
 
-    /// True when the database answers.
+    /// True when the database answers; false at once while it is known to be down.
     pub async fn ping(&self) -> bool {
-        self.db.ping().await.is_ok()
+        self.available().is_ok() && self.db.ping().await.map_err(|e| self.observe(e)).is_ok()
     }
 
     /// Refreshes the planner's statistics (PostgreSQL; SQLite needs none). A new database
@@ -132,7 +160,7 @@ impl Store {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         };
-        let txn = self.db.begin_with_options(options).await?;
+        let txn = self.db.begin_with_options(options).await.map_err(|e| self.observe(e))?;
         Ok(WriteTransaction { txn, queued })
     }
 }

@@ -305,3 +305,50 @@ async fn mutations_on_another_workspaces_ids_are_not_found_and_change_nothing() 
     let own = t.gql_in(true, "{ conversation(id: \"conv_2\") { assignee { id } } }", json!({})).await;
     assert_eq!(own.data()["conversation"], json!({"assignee": null}));
 }
+
+/// A clock the test moves by hand.
+struct HandClock(std::sync::atomic::AtomicI64);
+
+impl inbox_gateway::domain::Clock for HandClock {
+    fn now(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// The statements sent since `from` once no write is pending (a last use is written off
+/// the request's path: wait until the count stops moving), and then the key's
+/// `last_used_at` as the store has it.
+async fn settled(app: &TestApp, from: u64) -> (u64, Option<i64>) {
+    let mut seen = app.store.statements_sent();
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let now = app.store.statements_sent();
+        if now == seen {
+            break;
+        }
+        seen = now;
+    }
+    let keys = app.store.api_keys(&WorkspaceId::new_unchecked(&app.workspace)).await.unwrap();
+    (seen - from, keys[0].last_used_at)
+}
+
+#[tokio::test]
+async fn a_keys_last_use_is_written_at_most_once_a_minute() {
+    const SECOND: i64 = 1_000_000;
+    let clock = std::sync::Arc::new(HandClock(std::sync::atomic::AtomicI64::new(1_000 * SECOND)));
+    let app = crate::helpers::spawn_app_with(|c| c.clock = clock.clone()).await;
+    let (_, first) = settled(&app, 0).await;
+    assert_eq!(first, Some(1_000 * SECOND), "spawn_app's first use");
+
+    for (at, written) in [(1_059, first), (1_060, Some(1_060 * SECOND))] {
+        clock.0.store(at * SECOND, std::sync::atomic::Ordering::SeqCst);
+        let before = app.store.statements_sent();
+        for _ in 0..20 {
+            assert_eq!(app.gql(TOTAL, json!({})).await.status, StatusCode::OK);
+        }
+        let (sent, last_used) = settled(&app, before).await;
+        assert_eq!(last_used, written, "at {at} s");
+        let writes = u64::from(written != first);
+        assert_eq!(sent, 20 * 3 + writes, "at {at} s: key, page and total a request, and {writes} write");
+    }
+}

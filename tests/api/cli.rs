@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
-use inbox_gateway::domain::ApiKey;
+use inbox_gateway::domain::{ApiKey, ApiKeyId};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -108,10 +108,12 @@ fn keys(value: &Value) -> Vec<&str> {
 async fn workspace_create_prints_a_key_that_works_against_the_running_app() {
     let app = spawn_app().await;
     let printed = run(&app.database_url, &["workspace", "create", "--name", "Acme Heating"], None).await.json_line();
-    assert_eq!(keys(&printed), ["api_key", "workspace_id"]);
+    assert_eq!(keys(&printed), ["api_key", "key_id", "workspace_id"]);
     let workspace = printed["workspace_id"].as_str().unwrap();
     let key = printed["api_key"].as_str().unwrap();
-    assert!(ApiKey::parse(key).is_some(), "{key} has the shape of a key");
+    let key = ApiKey::parse(key).unwrap_or_else(|| panic!("{key} has the shape of a key"));
+    assert_eq!(printed["key_id"], key.public_id().as_str());
+    let key = key.expose();
     assert_ne!(workspace, app.workspace);
 
     assert_eq!(total(&app, key, workspace).await, 0);
@@ -123,9 +125,10 @@ async fn workspace_create_prints_a_key_that_works_against_the_running_app() {
 async fn api_key_create_issues_a_working_key() {
     let app = spawn_app().await;
     let printed = run(&app.database_url, &["api-key", "create", "--workspace", &app.workspace], None).await.json_line();
-    assert_eq!(keys(&printed), ["api_key"]);
+    assert_eq!(keys(&printed), ["api_key", "key_id"]);
     let key = printed["api_key"].as_str().unwrap();
     assert_ne!(key, app.api_key);
+    assert!(ApiKeyId::parse(printed["key_id"].as_str().unwrap()).is_some(), "{printed}");
     assert_eq!(total(&app, key, &app.workspace).await, 0);
 }
 
@@ -143,6 +146,129 @@ async fn api_key_revoke_shuts_the_key_out_of_the_running_app_at_once() {
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     assert_eq!(answer.code(), "UNAUTHENTICATED");
     assert_eq!(total(&app, &app.api_key, &app.workspace).await, 0, "other keys keep working");
+}
+
+/// `api-key list --workspace ID`'s one line.
+async fn list_keys(app: &TestApp, workspace: &str) -> Value {
+    let listed = run(&app.database_url, &["api-key", "list", "--workspace", workspace], None).await.json_line();
+    assert_eq!(listed["workspace_id"], workspace);
+    listed
+}
+
+/// The listed key with this public id.
+fn listed<'a>(listed: &'a Value, key_id: &str) -> &'a Value {
+    let keys = listed["api_keys"].as_array().expect("a list of keys");
+    keys.iter().find(|k| k["key_id"] == key_id).unwrap_or_else(|| panic!("{key_id} in {listed}"))
+}
+
+#[tokio::test]
+async fn api_key_list_names_every_key_by_its_public_id_and_never_shows_a_secret() {
+    let app = spawn_app().await;
+    let create = ["api-key", "create", "--workspace", app.workspace.as_str()];
+    let used = run(&app.database_url, &create, None).await.json_line();
+    let unused = run(&app.database_url, &create, None).await.json_line();
+    let (used_key, used_id) = (used["api_key"].as_str().unwrap(), used["key_id"].as_str().unwrap());
+    let (unused_key, unused_id) = (unused["api_key"].as_str().unwrap(), unused["key_id"].as_str().unwrap());
+    assert_eq!(total(&app, used_key, &app.workspace).await, 0);
+    run(&app.database_url, &["api-key", "revoke", unused_id], None).await.json_line();
+    let (other_workspace, other_key) = app.other_workspace().await;
+
+    // The last use is written off the request's path: give it a moment.
+    let mut list = list_keys(&app, &app.workspace).await;
+    for _ in 0..50 {
+        if !listed(&list, used_id)["last_used_at"].is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        list = list_keys(&app, &app.workspace).await;
+    }
+    let own_id = ApiKey::parse(&app.api_key).unwrap().public_id();
+    let ids: Vec<&str> = list["api_keys"].as_array().unwrap().iter().map(|k| k["key_id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [own_id.as_str(), used_id, unused_id], "every key of the workspace, oldest first: {list}");
+    for key in list["api_keys"].as_array().unwrap() {
+        assert_eq!(keys(key), ["created_at", "key_id", "last_used_at", "revoked", "revoked_at"], "{key}");
+        assert!(key["created_at"].as_str().unwrap().ends_with('Z'), "{key}");
+    }
+    let used_line = listed(&list, used_id);
+    assert!(used_line["last_used_at"].as_str().is_some_and(|t| t.ends_with('Z')), "{list}");
+    assert_eq!((&used_line["revoked"], &used_line["revoked_at"]), (&json!(false), &Value::Null), "{list}");
+    let unused_line = listed(&list, unused_id);
+    assert_eq!(unused_line["last_used_at"], Value::Null, "{list}");
+    assert_eq!(unused_line["revoked"], true, "{list}");
+    assert!(unused_line["revoked_at"].is_string(), "{list}");
+
+    let printed = list.to_string();
+    for secret in [app.api_key.as_str(), used_key, unused_key, other_key.as_str()] {
+        let hex = secret.trim_start_matches("igk_");
+        assert!(!printed.contains(&hex[..16]), "no secret, not even a part of one: {printed}");
+        let hash = ApiKey::parse(secret).unwrap().hash();
+        assert!(!printed.contains(&hash), "no whole hash: {printed}");
+    }
+    let other = list_keys(&app, &other_workspace).await;
+    assert_eq!(other["api_keys"].as_array().unwrap().len(), 1, "only that workspace's keys: {other}");
+}
+
+#[tokio::test]
+async fn api_key_revoke_by_public_id_shuts_the_key_out_of_the_running_app_at_once() {
+    let app = spawn_app().await;
+    let created = run(&app.database_url, &["api-key", "create", "--workspace", &app.workspace], None).await.json_line();
+    let (key, key_id) = (created["api_key"].as_str().unwrap(), created["key_id"].as_str().unwrap());
+    assert_eq!(total(&app, key, &app.workspace).await, 0);
+
+    let revoked = run(&app.database_url, &["api-key", "revoke", key_id], None).await.json_line();
+    assert_eq!(revoked, json!({"revoked": true, "key_id": key_id}));
+
+    let answer = app.gql_as(key, &app.workspace, TOTAL, json!({})).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(answer.code(), "UNAUTHENTICATED");
+    assert_eq!(total(&app, &app.api_key, &app.workspace).await, 0, "other keys keep working");
+    let list = list_keys(&app, &app.workspace).await;
+    assert_eq!(listed(&list, key_id)["revoked"], true, "{list}");
+}
+
+#[tokio::test]
+async fn revoking_an_unknown_or_revoked_key_id_is_a_one_line_error() {
+    let app = spawn_app().await;
+    let created = run(&app.database_url, &["api-key", "create", "--workspace", &app.workspace], None).await.json_line();
+    let key_id = created["key_id"].as_str().unwrap();
+    run(&app.database_url, &["api-key", "revoke", key_id], None).await.json_line();
+
+    let unknown = "key_0123456789abcdef";
+    for id in [unknown, key_id] {
+        run(&app.database_url, &["api-key", "revoke", id], None).await.assert_refused(id);
+    }
+    let malformed = run(&app.database_url, &["api-key", "revoke", "igk_not-quite-a-key"], None).await;
+    malformed.assert_refused("key_");
+    assert!(!malformed.stderr.contains("not-quite"), "the argument, maybe a secret, is not echoed");
+    run(&app.database_url, &["api-key", "list", "--workspace", "ws_nope"], None).await.assert_refused("ws_nope");
+    assert_eq!(total(&app, &app.api_key, &app.workspace).await, 0, "the app's own key still works");
+}
+
+#[tokio::test]
+async fn a_key_made_before_public_ids_gets_one_and_can_be_revoked_by_it() {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectionTrait, Database};
+
+    let app = spawn_app().await;
+    let db = Database::connect(&app.database_url).await.unwrap();
+    Migrator::down(&db, Some(1)).await.expect("the public id migration rolls back");
+    let old = ApiKey::generate();
+    db.execute_unprepared(&format!(
+        "INSERT INTO api_keys (key_hash, workspace_id, created_at) VALUES ('{}', '{}', 1)",
+        old.hash(),
+        app.workspace
+    ))
+    .await
+    .unwrap();
+    Migrator::up(&db, None).await.expect("and applies again");
+    db.close().await.unwrap();
+
+    let key_id = old.public_id();
+    let list = list_keys(&app, &app.workspace).await;
+    assert_eq!(listed(&list, key_id.as_str())["revoked"], false, "{list}");
+    assert_eq!(total(&app, old.expose(), &app.workspace).await, 0);
+    run(&app.database_url, &["api-key", "revoke", key_id.as_str()], None).await.json_line();
+    assert_eq!(app.gql_as(old.expose(), &app.workspace, TOTAL, json!({})).await.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
