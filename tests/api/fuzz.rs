@@ -123,3 +123,113 @@ fn random_requests_never_crash_the_server() {
     let health = runtime.block_on(app.client.get(format!("{}/healthz", app.address)).send()).unwrap();
     assert_eq!(health.status(), 200, "still serving");
 }
+
+/// A document or variables nested `depth` deep in one of four ways, or `width` wide.
+#[derive(Debug, Clone)]
+enum Shape {
+    List(usize),
+    Object(usize),
+    Selection(usize),
+    Variables(usize),
+    Aliases(usize),
+    LongList(usize),
+}
+
+fn shape() -> impl Strategy<Value = Shape> {
+    // Depths around the bound, and far past it (the old crash took ~1,800 levels).
+    let depth = prop_oneof![0usize..40, 1_000usize..100_001];
+    let width = prop_oneof![0usize..50, 400usize..5_000];
+    prop_oneof![
+        depth.clone().prop_map(Shape::List),
+        depth.clone().prop_map(Shape::Object),
+        depth.clone().prop_map(Shape::Selection),
+        depth.prop_map(Shape::Variables),
+        width.clone().prop_map(Shape::Aliases),
+        width.prop_map(Shape::LongList),
+    ]
+}
+
+/// The request body's `query` and `variables` (as JSON text) for a shape.
+fn shaped(shape: &Shape) -> (String, String) {
+    let filtered = "query Q($f: ConversationFilter) { conversations(filter: $f) { pagination { total } } }";
+    match *shape {
+        Shape::List(n) => {
+            (format!("{{ conversation(id: {}\"x\"{}) {{ id }} }}", "[".repeat(n), "]".repeat(n)), "{}".into())
+        }
+        Shape::Object(n) => (
+            format!(
+                "{{ conversations(filter: {}1{}) {{ pagination {{ total }} }} }}",
+                "{search: ".repeat(n),
+                "}".repeat(n)
+            ),
+            "{}".into(),
+        ),
+        Shape::Selection(n) => {
+            (format!("{{ conversation(id: \"x\") {}id{} }}", "{ customer ".repeat(n), " }".repeat(n)), "{}".into())
+        }
+        Shape::Variables(n) => {
+            (filtered.into(), format!("{{\"f\": {}\"x\"{}}}", "{\"search\": [".repeat(n), "]}".repeat(n)))
+        }
+        Shape::Aliases(n) => {
+            let fields: String = (0..n)
+                .map(|i| {
+                    format!(
+                        "a{i}: conversations(limit: 1, filter: {{search: \"water\"}}) {{ pagination {{ total }} }} "
+                    )
+                })
+                .collect();
+            (format!("{{ {fields} }}"), "{}".into())
+        }
+        Shape::LongList(n) => (filtered.into(), format!("{{\"f\": {{\"channels\": {}}}}}", json!(vec!["VOICE"; n]))),
+    }
+}
+
+#[test]
+fn deep_and_wide_requests_are_refused_with_a_code_and_never_crash_the_server() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let app = runtime.block_on(async {
+        let app = spawn_app().await;
+        app.import(&contract_examples()).await;
+        app
+    });
+    let strategy = (shape(), any::<bool>(), any::<bool>());
+    let cases = (cases() / 4).max(16);
+    let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
+    runner
+        .run(&strategy, |(shape, use_get, credentials)| {
+            runtime.block_on(async {
+                let (query, variables) = shaped(&shape);
+                let url = format!("{}/graphql", app.address);
+                // A URL holds at most 64 KiB: longer documents go by POST.
+                let request = if use_get && query.len() + variables.len() < 20_000 {
+                    app.client.get(&url).query(&[("query", query.as_str()), ("variables", variables.as_str())])
+                } else {
+                    let body = format!("{{\"query\": {}, \"variables\": {variables}}}", json!(query));
+                    app.client.post(&url).header("Content-Type", "application/json").body(body)
+                };
+                let request = if credentials {
+                    request.bearer_auth(&app.api_key).header("X-Workspace-ID", &app.workspace)
+                } else {
+                    request
+                };
+                let response = request.send().await.expect("the server answers");
+                let status = response.status().as_u16();
+                let body: Value = response.json().await.expect("a JSON body");
+                if !credentials {
+                    prop_assert_eq!(status, 401);
+                }
+                prop_assert!([200, 400, 401, 413].contains(&status), "status {status} for {shape:?}: {body}");
+                if let Some(errors) = body.get("errors").and_then(Value::as_array) {
+                    for error in errors {
+                        let code = error["extensions"]["code"].as_str().unwrap_or_default();
+                        prop_assert!(!code.is_empty(), "an error without a code: {error}");
+                        prop_assert_ne!(code, "INTERNAL_SERVER_ERROR", "for {:?}", shape);
+                    }
+                }
+                let health = app.client.get(format!("{}/healthz", app.address)).send().await.expect("still serving");
+                prop_assert_eq!(health.status().as_u16(), 200);
+                Ok(())
+            })
+        })
+        .unwrap();
+}
