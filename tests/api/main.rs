@@ -21,6 +21,7 @@ mod list;
 mod load;
 mod model;
 mod notes;
+mod paging;
 mod schema;
 mod search;
 mod serve;
