@@ -22,6 +22,7 @@ mod load;
 mod model;
 mod notes;
 mod paging;
+mod payloads;
 mod schema;
 mod search;
 mod serve;
