@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_create_inbox;
 mod m20261126_000002_tag_counts;
 mod m20261126_000003_search_facets;
+mod m20261130_000004_note_origin;
 mod m20261130_000005_api_key_public_ids;
 
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_create_inbox::Migration),
             Box::new(m20261126_000002_tag_counts::Migration),
             Box::new(m20261126_000003_search_facets::Migration),
+            Box::new(m20261130_000004_note_origin::Migration),
             Box::new(m20261130_000005_api_key_public_ids::Migration),
         ]
     }

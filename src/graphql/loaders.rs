@@ -48,6 +48,16 @@ impl Loaders {
 }
 
 impl Loaders {
+    /// Forgets the tags, notes and activity cached so far: a mutation has just changed a
+    /// conversation's, and each payload must show the state its own mutation left (the
+    /// mutations of a document run one after the other, each payload resolved before the
+    /// next mutation starts). Customers and users are not changed by mutations.
+    pub fn forget_conversation_children(&self) {
+        self.tags.clear::<String>();
+        self.notes.clear::<String>();
+        self.activity.clear::<String>();
+    }
+
     /// Feeds what a page brought along; the fields then read it from the cache.
     pub async fn feed(&self, page: &mut Page) {
         let customers = std::mem::take(&mut page.customers);

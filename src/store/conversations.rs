@@ -257,6 +257,11 @@ fn condition(backend: DatabaseBackend, workspace: &WorkspaceId, filter: &Convers
 /// Conversations carrying the filter's tags. PostgreSQL plans `id IN (tagged ids)` as
 /// a semi-join it can walk in the sort's order; SQLite would first collect every tagged
 /// id, so there each row is checked in the (workspace, conversation, tag) index instead.
+///
+/// The `LIMIT 1` keeps that check a correlated subquery: without it, the bundled
+/// `SQLite` (3.51) turns the `EXISTS` into a join whose loop over the matching tags stops
+/// early only once the row is returned, so a row the `OFFSET` skips is counted once per
+/// matching tag and an offset page of `tags: [a, b]` starts too far down.
 fn tags_condition(backend: DatabaseBackend, ws: &str, filter: &ConversationFilter) -> Condition {
     use conversation_tag::Column as T;
     let tagged = |tags: Vec<&str>| -> SimpleExpr {
@@ -276,6 +281,7 @@ fn tags_condition(backend: DatabaseBackend, ws: &str, filter: &ConversationFilte
                 .and_where(Expr::col((t.clone(), T::WorkspaceId)).equals((conversation::Entity, C::WorkspaceId)))
                 .and_where(Expr::col((t.clone(), T::ConversationId)).equals((conversation::Entity, C::Id)))
                 .and_where(Expr::col((t, T::Tag)).is_in(tags))
+                .limit(1)
                 .to_owned();
             Expr::exists(row)
         }

@@ -151,8 +151,15 @@ pub mod note {
         pub content: String,
         pub internal: bool,
         pub created_at: i64,
+        /// [`IMPORTED`] or [`ACTION`]: an import replaces only the notes it wrote.
+        pub origin: String,
     }
     no_relations!();
+
+    /// A note of an import file.
+    pub const IMPORTED: &str = "import";
+    /// A note `addConversationNote` wrote.
+    pub const ACTION: &str = "action";
 }
 
 pub mod activity_event {

@@ -95,7 +95,7 @@ async fn write_batch(
     search_index::write_phone_suffixes(txn, workspace, &customer_list).await?;
     let conversations: Vec<&ImportedConversation> = conversations.into_values().collect();
     upsert_conversations(txn, workspace, &conversations).await?;
-    let lost_notes = replace_children(txn, workspace, &conversations).await?;
+    let notes = replace_children(txn, workspace, &conversations).await?;
 
     let seqs = seqs_of(txn, workspace, &ids).await?;
     let empty = BTreeSet::new();
@@ -116,10 +116,14 @@ async fn write_batch(
         .collect();
     search_index::write_documents(txn, &documents).await?;
     let mut stale: BTreeSet<String> = conversations_of(txn, workspace, &renamed).await?;
-    stale.extend(lost_notes);
+    stale.extend(notes.moved_from);
     for id in &ids {
         stale.remove(*id);
     }
+    // The file's words lack the notes actions wrote, and may hold a file note left out:
+    // these documents are made again from what is stored.
+    stale.extend(with_action_notes(txn, workspace, &ids).await?);
+    stale.extend(notes.left_out_of);
     search_index::reindex(txn, workspace, &stale.into_iter().collect::<Vec<_>>()).await?;
 
     let mut deltas = Deltas::default();
@@ -219,6 +223,29 @@ async fn conversations_of<C: ConnectionTrait>(
         ids.extend(found);
     }
     Ok(ids)
+}
+
+/// Those of these conversations that hold notes `addConversationNote` wrote.
+async fn with_action_notes<C: ConnectionTrait>(
+    db: &C,
+    workspace: &WorkspaceId,
+    ids: &[&str],
+) -> Result<BTreeSet<String>, AppError> {
+    let mut found = BTreeSet::new();
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let holding: Vec<String> = note::Entity::find()
+            .select_only()
+            .column(note::Column::ConversationId)
+            .distinct()
+            .filter(note::Column::WorkspaceId.eq(workspace.as_str()))
+            .filter(note::Column::ConversationId.is_in(chunk.iter().copied()))
+            .filter(note::Column::Origin.eq(note::ACTION))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(holding);
+    }
+    Ok(found)
 }
 
 /// Each conversation's `seq`, by id.
@@ -353,14 +380,22 @@ pub fn active_conversation(workspace: &WorkspaceId, c: &crate::domain::Conversat
     }
 }
 
-/// Replaces the tags, messages and notes of these conversations with the file's.
-/// Returns the other conversations that lost a note to them (a note id is unique in the
-/// workspace, so the file's copy moves it).
+/// What replacing the notes did beyond the file's own conversations.
+struct NotesReplaced {
+    /// Other conversations that lost an imported note to the file (a note id is unique in
+    /// the workspace, so the file's copy moves it).
+    moved_from: BTreeSet<String>,
+    /// The file's conversations whose notes were left out: notes with the id of a note
+    /// `addConversationNote` wrote, which stays as written.
+    left_out_of: BTreeSet<String>,
+}
+
+/// Replaces the tags, messages and imported notes of these conversations with the file's.
 async fn replace_children<C: ConnectionTrait>(
     db: &C,
     workspace: &WorkspaceId,
     conversations: &[&ImportedConversation],
-) -> Result<BTreeSet<String>, AppError> {
+) -> Result<NotesReplaced, AppError> {
     let ws = workspace.as_str();
     for chunk in conversations.chunks(INSERT_CHUNK) {
         let ids: Vec<&str> = chunk.iter().map(|c| c.conversation.id.as_str()).collect();
@@ -371,34 +406,10 @@ async fn replace_children<C: ConnectionTrait>(
             .await?;
         message::Entity::delete_many()
             .filter(message::Column::WorkspaceId.eq(ws))
-            .filter(message::Column::ConversationId.is_in(ids.clone()))
-            .exec(db)
-            .await?;
-        note::Entity::delete_many()
-            .filter(note::Column::WorkspaceId.eq(ws))
-            .filter(note::Column::ConversationId.is_in(ids))
+            .filter(message::Column::ConversationId.is_in(ids))
             .exec(db)
             .await?;
     }
-    let note_ids: Vec<&str> = conversations.iter().flat_map(|c| c.notes.iter().map(|n| n.id.as_str())).collect();
-    let mut lost_notes = BTreeSet::new();
-    for chunk in note_ids.chunks(INSERT_CHUNK) {
-        let moved: Vec<String> = note::Entity::find()
-            .select_only()
-            .column(note::Column::ConversationId)
-            .filter(note::Column::WorkspaceId.eq(ws))
-            .filter(note::Column::Id.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        lost_notes.extend(moved);
-        note::Entity::delete_many()
-            .filter(note::Column::WorkspaceId.eq(ws))
-            .filter(note::Column::Id.is_in(chunk.iter().copied()))
-            .exec(db)
-            .await?;
-    }
-
     let tags: Vec<_> = conversations
         .iter()
         .flat_map(|c| {
@@ -430,11 +441,65 @@ async fn replace_children<C: ConnectionTrait>(
     for chunk in messages.chunks(INSERT_CHUNK) {
         message::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
     }
+    replace_notes(db, workspace, conversations).await
+}
+
+/// Replaces the imported notes of these conversations with the file's. The notes
+/// `addConversationNote` wrote stay, and so does what their `NOTE_ADDED` events name: a
+/// file's note with the id of one of them is left out.
+async fn replace_notes<C: ConnectionTrait>(
+    db: &C,
+    workspace: &WorkspaceId,
+    conversations: &[&ImportedConversation],
+) -> Result<NotesReplaced, AppError> {
+    let ws = workspace.as_str();
+    for chunk in conversations.chunks(INSERT_CHUNK) {
+        note::Entity::delete_many()
+            .filter(note::Column::WorkspaceId.eq(ws))
+            .filter(note::Column::ConversationId.is_in(chunk.iter().map(|c| c.conversation.id.as_str())))
+            .filter(note::Column::Origin.eq(note::IMPORTED))
+            .exec(db)
+            .await?;
+    }
+    let note_ids: Vec<&str> = conversations.iter().flat_map(|c| c.notes.iter().map(|n| n.id.as_str())).collect();
+    let mut moved_from = BTreeSet::new();
+    let mut action_notes = HashSet::new();
+    for chunk in note_ids.chunks(INSERT_CHUNK) {
+        let taken: Vec<(String, String, String)> = note::Entity::find()
+            .select_only()
+            .column(note::Column::Id)
+            .column(note::Column::ConversationId)
+            .column(note::Column::Origin)
+            .filter(note::Column::WorkspaceId.eq(ws))
+            .filter(note::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (id, conversation, origin) in taken {
+            if origin == note::IMPORTED {
+                moved_from.insert(conversation);
+            } else {
+                action_notes.insert(id);
+            }
+        }
+        note::Entity::delete_many()
+            .filter(note::Column::WorkspaceId.eq(ws))
+            .filter(note::Column::Id.is_in(chunk.iter().copied()))
+            .filter(note::Column::Origin.eq(note::IMPORTED))
+            .exec(db)
+            .await?;
+    }
+    let left_out_of: BTreeSet<String> = conversations
+        .iter()
+        .flat_map(|c| c.notes.iter())
+        .filter(|n| action_notes.contains(&n.id))
+        .map(|n| n.conversation_id.clone())
+        .collect();
     let mut seen_notes = HashSet::new();
     let notes: Vec<_> = conversations
         .iter()
         .flat_map(|c| c.notes.iter())
-        .filter(|n| seen_notes.insert(n.id.as_str()))
+        .filter(|n| seen_notes.insert(n.id.as_str()) && !action_notes.contains(&n.id))
         .map(|n| note::ActiveModel {
             workspace_id: Set(ws.to_owned()),
             conversation_id: Set(n.conversation_id.clone()),
@@ -442,11 +507,12 @@ async fn replace_children<C: ConnectionTrait>(
             content: Set(n.content.clone()),
             internal: Set(n.internal),
             created_at: Set(n.created_at),
+            origin: Set(note::IMPORTED.to_owned()),
             ..Default::default()
         })
         .collect();
     for chunk in notes.chunks(INSERT_CHUNK) {
         note::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
     }
-    Ok(lost_notes)
+    Ok(NotesReplaced { moved_from, left_out_of })
 }

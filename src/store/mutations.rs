@@ -235,6 +235,7 @@ impl Store {
             content: Set(note.content.clone()),
             internal: Set(internal),
             created_at: Set(note.created_at),
+            origin: Set(note::ACTION.to_owned()),
             ..Default::default()
         })
         .exec_without_returning(&locked.txn)

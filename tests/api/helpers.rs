@@ -59,8 +59,8 @@ impl Answer {
 
 static NEXT_DB: AtomicU64 = AtomicU64::new(0);
 
-/// A fresh, empty database for one test.
-async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+/// A fresh, empty database for one test: its URL, and the directory of a SQLite file.
+pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(admin_url) if !admin_url.is_empty() => {
             let name = format!(
@@ -90,10 +90,20 @@ pub async fn spawn_app() -> TestApp {
 
 /// As [`spawn_app`], with settings changed first.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    let (database_url, dir) = fresh_database().await;
+    spawn_app_on(database_url, dir, configure).await
+}
+
+/// As [`spawn_app_with`], on a database [`fresh_database`] made (and a test may have
+/// filled); the app migrates it first.
+pub async fn spawn_app_on(
+    database_url: String,
+    dir: Option<tempfile::TempDir>,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         inbox_gateway::telemetry::init(inbox_gateway::telemetry::LogFormat::Text);
     }
-    let (database_url, dir) = fresh_database().await;
     let mut config = Config::new("127.0.0.1:0", database_url.clone());
     configure(&mut config);
     let app = App::build(&config).await.expect("the app builds");

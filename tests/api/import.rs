@@ -3,10 +3,15 @@
 
 use inbox_gateway::domain::WorkspaceId;
 use inbox_gateway::import::parse_file;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, Database};
 use serde_json::{json, Value};
 
 use crate::cli::{import_file, run};
-use crate::helpers::{contract_examples, conversation, found_by, read_back, spawn_app, TestApp, ALL_FIELDS};
+use crate::helpers::{
+    contract_examples, conversation, found_by, fresh_database, read_back, read_fields_as, spawn_app, spawn_app_on,
+    Mutation, TestApp, ALL_FIELDS,
+};
 
 /// The contract's examples and a resolved conversation with messages and notes.
 fn rich_file() -> Value {
@@ -338,4 +343,145 @@ async fn a_refused_import_writes_nothing() {
 
     assert_eq!(read_own(&app).await, before);
     assert_eq!(found_by(&app, "overwritten").await, Vec::<String>::new());
+}
+
+/// Asserts that every NOTE_ADDED event of a read-back conversation names one of its notes.
+fn assert_note_events_point_at_notes(conversation: &Value, context: &str) {
+    let notes: Vec<&Value> = conversation["notes"].as_array().expect("notes").iter().map(|n| &n["id"]).collect();
+    for event in conversation["activity"].as_array().expect("activity") {
+        if event["kind"] == "NOTE_ADDED" {
+            assert!(notes.contains(&&event["details"]["noteId"]), "{context}: {event} names no note of {conversation}");
+        }
+    }
+}
+
+async fn add_note(app: &TestApp, id: &str, content: &str) -> Value {
+    let payload = Mutation::add_note(id, content, None).send_ok(app).await;
+    payload["note"].clone()
+}
+
+/// The `(id, content)` of a read-back conversation's notes, oldest first.
+fn notes_of(conversation: &Value) -> Vec<(String, String)> {
+    let notes = conversation["notes"].as_array().expect("notes");
+    notes.iter().map(|n| (n["id"].as_str().unwrap().to_owned(), n["content"].as_str().unwrap().to_owned())).collect()
+}
+
+#[tokio::test]
+async fn an_import_keeps_the_notes_that_add_conversation_note_wrote() {
+    let app = spawn_app().await;
+    let first = rich_file();
+    app.import(&first).await;
+    let on_ghi = add_note(&app, "conv_ghi789", "Gate code 4411, dog in the yard").await;
+    let on_abc = add_note(&app, "conv_abc123", "Bring a ladder").await;
+    let ghi_before = read_back(&app, "conv_ghi789").await;
+    let abc_before = read_back(&app, "conv_abc123").await;
+
+    // The same file again changes nothing, the notes written since included.
+    app.import(&first).await;
+    assert_eq!(read_back(&app, "conv_ghi789").await, ghi_before);
+    assert_eq!(read_back(&app, "conv_abc123").await, abc_before);
+    assert_eq!(found_by(&app, "ladder").await, ["conv_abc123"]);
+    assert_eq!(found_by(&app, "gate dog").await, ["conv_ghi789"]);
+
+    // A file that says something else replaces its own notes only.
+    let mut second = first.clone();
+    second[2]["notes"] =
+        json!([{"id": "note_c", "content": "Chat reopened", "internal": true, "created_at": "2024-02-03T08:05:00Z"}]);
+    second[0]["notes"] =
+        json!([{"id": "note_d", "content": "Parts ordered", "internal": true, "created_at": "2024-01-21T08:00:00Z"}]);
+    app.import(&second).await;
+    let ghi = read_back(&app, "conv_ghi789").await;
+    let expected = vec![
+        ("note_c".to_owned(), "Chat reopened".to_owned()),
+        (on_ghi["id"].as_str().unwrap().to_owned(), "Gate code 4411, dog in the yard".to_owned()),
+    ];
+    assert_eq!(notes_of(&ghi), expected);
+    let abc = read_back(&app, "conv_abc123").await;
+    assert_eq!(notes_of(&abc)[0].0, "note_d");
+    assert_eq!(notes_of(&abc)[1], (on_abc["id"].as_str().unwrap().to_owned(), "Bring a ladder".to_owned()));
+    for (conversation, context) in [(&ghi, "conv_ghi789"), (&abc, "conv_abc123")] {
+        assert_note_events_point_at_notes(conversation, context);
+    }
+    assert_eq!(found_by(&app, "ladder").await, ["conv_abc123"]);
+    assert_eq!(found_by(&app, "gate dog").await, ["conv_ghi789"]);
+    assert_eq!(found_by(&app, "refund approved").await, Vec::<String>::new());
+    assert_eq!(found_by(&app, "reopened").await, ["conv_ghi789"]);
+}
+
+#[tokio::test]
+async fn a_file_note_with_the_id_of_a_note_an_action_wrote_leaves_that_note_as_written() {
+    let app = spawn_app().await;
+    app.import(&rich_file()).await;
+    let note = add_note(&app, "conv_ghi789", "Gate code 4411").await;
+    let id = note["id"].as_str().unwrap().to_owned();
+    let before = read_back(&app, "conv_ghi789").await;
+
+    let mut same = rich_file();
+    let copy = json!({"id": id, "content": "Something else", "internal": false, "created_at": "2024-02-02T11:00:00Z"});
+    same[2]["notes"].as_array_mut().unwrap().push(copy);
+    app.import(&same).await;
+    assert_eq!(read_back(&app, "conv_ghi789").await, before);
+
+    let mut elsewhere = rich_file();
+    elsewhere[0]["notes"] =
+        json!([{"id": id, "content": "Elsewhere", "internal": false, "created_at": "2024-02-02T11:00:00Z"}]);
+    app.import(&elsewhere).await;
+
+    assert_eq!(read_back(&app, "conv_ghi789").await, before);
+    assert_eq!(notes_of(&read_back(&app, "conv_abc123").await), Vec::new());
+    assert_eq!(found_by(&app, "gate").await, ["conv_ghi789"]);
+    assert_eq!(found_by(&app, "elsewhere").await, Vec::<String>::new());
+}
+
+/// A workspace as a gateway without note origins left it: one conversation with two
+/// imported notes and one `addConversationNote` wrote (named by its NOTE_ADDED event).
+const BEFORE_ORIGINS: [&str; 7] = [
+    r#"INSERT INTO "workspaces" ("id", "name", "created_at") VALUES ('ws_old', 'Old HVAC', 0)"#,
+    r#"INSERT INTO "customers" ("workspace_id", "id", "name") VALUES ('ws_old', 'cust_old', 'Pat Customer')"#,
+    r#"INSERT INTO "conversations" ("workspace_id", "id", "channel", "status", "priority", "priority_rank",
+         "customer_id", "summary", "messages_count", "unread_count", "metadata", "created_at", "last_activity_at")
+       VALUES ('ws_old', 'conv_old', 'voice', 'open', 'normal', 2, 'cust_old', 'Routine question', 0, 0, '{}',
+               1704880800000000, 1704884400000000)"#,
+    r#"INSERT INTO "conversation_counts" ("workspace_id", "status", "channel", "priority", "assignee_id", "n")
+       VALUES ('ws_old', 'open', 'voice', 'normal', '', 1)"#,
+    r#"INSERT INTO "notes" ("workspace_id", "conversation_id", "id", "content", "internal", "created_at") VALUES
+       ('ws_old', 'conv_old', 'note_file', 'From the file', TRUE, 1704880800000000),
+       ('ws_old', 'conv_old', 'note_dropped', 'Dropped from the file', TRUE, 1704880800000000),
+       ('ws_old', 'conv_old', 'note_typed', 'Typed by Ana', TRUE, 1704888000000000)"#,
+    r#"INSERT INTO "activity_events" ("workspace_id", "conversation_id", "id", "kind", "at", "details")
+       VALUES ('ws_old', 'conv_old', 'evt_1', 'note_added', 1704888000000000, '{"noteId":"note_typed"}')"#,
+    r#"INSERT INTO "activity_events" ("workspace_id", "conversation_id", "id", "kind", "at", "details")
+       VALUES ('ws_old', 'conv_old', 'evt_2', 'tags_added', 1704888000000000, '{"tags":["note_file"]}')"#,
+];
+
+#[tokio::test]
+async fn notes_written_before_origins_were_stored_are_told_apart_by_their_note_added_events() {
+    let (url, dir) = fresh_database().await;
+    let db = Database::connect(&url).await.expect("the database");
+    Migrator::up(&db, Some(3)).await.expect("the migrations before note origins");
+    for statement in BEFORE_ORIGINS {
+        db.execute_unprepared(statement).await.expect(statement);
+    }
+    db.close().await.expect("closed");
+    let app = spawn_app_on(url, dir, |_| {}).await;
+    let workspace = WorkspaceId::new_unchecked("ws_old");
+    let key = app.store.create_api_key(&workspace, 0).await.expect("a key");
+    let who = (key.expose(), "ws_old");
+
+    let file = json!([conversation(
+        "conv_old",
+        json!({
+            "customer": {"id": "cust_old", "name": "Pat Customer"},
+            "notes": [{"id": "note_file", "content": "From the file", "created_at": "2024-01-10T10:00:00Z"}]
+        })
+    )]);
+    app.import_into("ws_old", &file).await;
+
+    let read = read_fields_as(&app, who, "conv_old", "notes { id content } activity { kind details }").await;
+    let ids: Vec<&str> = read["notes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["note_file", "note_typed"], "{read}");
+    assert_note_events_point_at_notes(&read, "conv_old");
+    let search = r#"{ conversations(filter: {search: "typed ana"}) { conversations { id } } }"#;
+    let found = app.gql_as(who.0, who.1, search, json!({})).await;
+    assert_eq!(found.data()["conversations"]["conversations"], json!([{"id": "conv_old"}]));
 }

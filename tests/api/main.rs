@@ -23,6 +23,8 @@ mod list;
 mod load;
 mod model;
 mod notes;
+mod paging;
+mod payloads;
 mod schema;
 mod search;
 mod serve;

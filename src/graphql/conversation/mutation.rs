@@ -61,7 +61,10 @@ pub struct AddConversationNotePayload {
     pub conversation: Conversation,
 }
 
-fn payload(conversation: crate::domain::Conversation) -> ConversationPayload {
+/// The payload of a mutation that changed `conversation`: its fields read the state the
+/// mutation left, not what the request's loaders cached before it.
+fn payload(ctx: &Context<'_>, conversation: crate::domain::Conversation) -> ConversationPayload {
+    ctx.loaders().forget_conversation_children();
     ConversationPayload { conversation: Conversation(conversation) }
 }
 
@@ -82,7 +85,7 @@ impl ConversationMutation {
         let assignee = input.assignee_id.as_ref().map(|id| id.as_str());
         let updated =
             state.store.assign(ctx.workspace(), &input.conversation_id, assignee, state.clock.as_ref()).await.gql()?;
-        Ok(payload(updated))
+        Ok(payload(ctx, updated))
     }
 
     /// Moves a conversation to a status. Into RESOLVED sets `resolvedAt` and stores the
@@ -102,7 +105,7 @@ impl ConversationMutation {
             .set_status(ctx.workspace(), &input.conversation_id, change, state.clock.as_ref())
             .await
             .gql()?;
-        Ok(payload(updated))
+        Ok(payload(ctx, updated))
     }
 
     /// Adds tags; those already there are left alone. A conversation holds at most 50.
@@ -116,7 +119,7 @@ impl ConversationMutation {
         let state = ctx.state();
         let updated =
             state.store.add_tags(ctx.workspace(), &input.conversation_id, &tags, state.clock.as_ref()).await.gql()?;
-        Ok(payload(updated))
+        Ok(payload(ctx, updated))
     }
 
     /// Removes tags; those not there are ignored. Records TAGS_REMOVED with the tags
@@ -133,7 +136,7 @@ impl ConversationMutation {
             .remove_tags(ctx.workspace(), &input.conversation_id, &tags, state.clock.as_ref())
             .await
             .gql()?;
-        Ok(payload(updated))
+        Ok(payload(ctx, updated))
     }
 
     /// Adds a note, searchable as soon as this returns. Records NOTE_ADDED.
@@ -150,6 +153,7 @@ impl ConversationMutation {
             .add_note(ctx.workspace(), &input.conversation_id, content, internal, state.clock.as_ref())
             .await
             .gql()?;
+        ctx.loaders().forget_conversation_children();
         Ok(AddConversationNotePayload { note: Note(note), conversation: Conversation(conversation) })
     }
 }
