@@ -67,10 +67,17 @@ pub async fn serve(
             let router = router.clone();
             async move { Ok::<_, Infallible>(IntoOk::into_ok(router.oneshot(request.map(axum::body::Body::new)).await)) }
         });
-        let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
-        let connection = graceful.watch(connection);
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
-            if let Err(err) = connection.await {
+            // The protocol is told from the first bytes, before HTTP/1's header timeout
+            // runs: a connection that sends nothing at all is closed on the same deadline.
+            let mut first = [0u8; 1];
+            if !matches!(tokio::time::timeout(limits.header_timeout, stream.peek(&mut first)).await, Ok(Ok(1..))) {
+                return;
+            }
+            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
+            if let Err(err) = watcher.watch(connection).await {
                 tracing::debug!(error = %err, %peer, "connection ended with an error");
             }
             drop(permit);

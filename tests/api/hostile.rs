@@ -177,6 +177,14 @@ async fn slow_headers_lose_their_connection() {
     still_serving_empty(&app).await;
 }
 
+#[tokio::test]
+async fn a_connection_that_sends_nothing_is_closed() {
+    let app = spawn_app_with(|c| c.limits.header_timeout = Duration::from_secs(1)).await;
+    let mut stream = TcpStream::connect(host_port(&app)).await.unwrap();
+    let (_, closed) = read_until_closed(&mut stream, Duration::from_secs(10)).await;
+    assert!(closed, "a silent connection does not hold its place for ever");
+}
+
 async fn still_serving_empty(app: &TestApp) {
     app.gql("{ __typename }", json!({})).await.data();
 }
