@@ -30,6 +30,13 @@ const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 /// The metrics label of a request refused before its document was read.
 const UNPARSED: &str = "unparsed";
 
+/// A response after which the connection is closed, said so (`Connection: close`) so
+/// that no client sends its next request on it.
+fn closing(mut response: Response) -> Response {
+    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 /// Whether reading a body failed on its size limit rather than on the connection.
 fn is_length_limit(err: &axum::Error) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
@@ -80,10 +87,7 @@ pub async fn post(
             let _permit = respond.in_flight()?;
             let caller = match respond.admit(&headers, peer.ip()).await {
                 Ok(caller) => caller,
-                Err(refused) => {
-                    respond.discard_body(body).await;
-                    return Err(refused);
-                }
+                Err(refused) => return Err(respond.discard_body(body, refused).await),
             };
             let body = respond.read_body(&headers, body).await?;
             let request = request_from_body(&body).map_err(|message| respond.parse_failed(&message))?;
@@ -291,9 +295,10 @@ impl<'a> Responder<'a> {
     /// The body, at most `--max-body-bytes` of it, arriving within `--body-timeout`.
     async fn read_body(&self, headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
         let limit = self.state.limits.max_body_bytes;
+        // The rest of the body is left unread, so the connection cannot serve another request.
         let too_large = || {
             let message = format!("the request body is larger than the limit of {limit} bytes");
-            self.bad_input(StatusCode::PAYLOAD_TOO_LARGE, "body", &message)
+            closing(self.bad_input(StatusCode::PAYLOAD_TOO_LARGE, "body", &message))
         };
         let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
         if declared.is_some_and(|n| n > limit as u64) {
@@ -303,31 +308,39 @@ impl<'a> Responder<'a> {
         match tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await {
             Ok(Ok(bytes)) => Ok(bytes),
             Ok(Err(err)) if is_length_limit(&err) => Err(too_large()),
-            Ok(Err(_)) => Err(self.bad_input(StatusCode::BAD_REQUEST, "body", "the request body could not be read")),
-            Err(_) => Err(self.bad_input(
+            Ok(Err(_)) => {
+                Err(closing(self.bad_input(StatusCode::BAD_REQUEST, "body", "the request body could not be read")))
+            }
+            Err(_) => Err(closing(self.bad_input(
                 StatusCode::REQUEST_TIMEOUT,
                 "body",
                 &format!("the request body did not arrive within {} s", timeout.as_secs_f64()),
-            )),
+            ))),
         }
     }
 
     /// Lets a refused client finish sending, for a moment and up to the body limit,
     /// keeping nothing and parsing nothing: a client still writing when its connection
     /// closes sees a reset instead of the answer.
-    async fn discard_body(&self, body: Body) {
+    async fn discard_body(&self, body: Body, refused: Response) -> Response {
         let limit = self.state.limits.max_body_bytes;
         let mut stream = body.into_data_stream();
-        let mut seen = 0usize;
-        let _ = tokio::time::timeout(self.state.limits.body_timeout.min(Duration::from_secs(1)), async {
-            while let Some(Ok(chunk)) = futures::StreamExt::next(&mut stream).await {
-                seen += chunk.len();
+        let drained = tokio::time::timeout(self.state.limits.body_timeout.min(Duration::from_secs(1)), async {
+            let mut seen = 0usize;
+            while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
+                seen += chunk.map_err(|_| ())?.len();
                 if seen > limit {
-                    break;
+                    return Err(());
                 }
             }
+            Ok(())
         })
         .await;
+        if matches!(drained, Ok(Ok(()))) {
+            refused
+        } else {
+            closing(refused)
+        }
     }
 
     async fn execute(&self, caller: Caller, mut request: async_graphql::Request) -> Response {
