@@ -57,23 +57,32 @@ pub fn check(
 
 impl VariableSites {
     /// Gives async-graphql's errors about a variable's value (located at its declaration,
-    /// or at an argument or field using it) the contract's code and field; errors about
-    /// the document itself, and errors resolvers gave a code, keep theirs.
+    /// or at an argument or field using it) the contract's code and field; errors resolvers
+    /// gave a code keep theirs. What is left without a code is async-graphql's complaint
+    /// about a value written in the document (some are found only as the field runs):
+    /// `GRAPHQL_VALIDATION_FAILED`, as validation says of the others.
     pub fn recode(&self, errors: &mut [ServerError]) {
         for error in errors {
             let coded = error.extensions.as_ref().and_then(|x| x.get("code")).cloned();
-            if coded.is_some_and(|c| c != ConstValue::from(code::GRAPHQL_VALIDATION_FAILED)) {
+            if coded.as_ref().is_some_and(|c| *c != ConstValue::from(code::GRAPHQL_VALIDATION_FAILED)) {
                 continue;
             }
-            let Some(pos) = error.locations.first() else { continue };
-            let variable = match (self.declared.get(pos), self.used.get(pos)) {
-                (Some(name), _) => name,
-                (None, Some(names)) => {
+            let variable = match error.locations.first().map(|pos| (self.declared.get(pos), self.used.get(pos))) {
+                Some((Some(name), _)) => name,
+                Some((None, Some(names))) => {
                     // `Invalid value for argument "filter.search", …` names the path inside
                     // the argument; the variable used there, else the argument's first.
                     names.iter().find(|n| error.message.contains(&format!("${n}"))).unwrap_or(&names[0])
                 }
-                (None, None) => continue,
+                _ => {
+                    if coded.is_none() {
+                        error
+                            .extensions
+                            .get_or_insert_with(Default::default)
+                            .set("code", code::GRAPHQL_VALIDATION_FAILED);
+                    }
+                    continue;
+                }
             };
             let extensions = error.extensions.get_or_insert_with(Default::default);
             extensions.set("code", code::BAD_USER_INPUT);
@@ -242,5 +251,11 @@ mod tests {
         assert_eq!(field(&errors[0]), Some(ConstValue::from("variables.n")));
         assert_eq!(field(&errors[1]), Some(ConstValue::from("variables.n")));
         assert_eq!(field(&errors[2]), None);
+        let code = |e: &ServerError| e.extensions.as_ref().and_then(|x| x.get("code")).cloned();
+        assert_eq!(
+            code(&errors[2]),
+            Some(ConstValue::from("GRAPHQL_VALIDATION_FAILED")),
+            "no error is left without a code"
+        );
     }
 }

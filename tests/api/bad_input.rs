@@ -107,8 +107,12 @@ async fn variables_that_do_not_fit_their_type_are_bad_input_on_the_variable() {
         }
     }
     // A literal that does not fit is an error in the document itself.
-    let literal = app.gql("{ conversations(limit: 99999999999) { pagination { total } } }", json!({})).await;
-    assert_eq!(literal.code(), "GRAPHQL_VALIDATION_FAILED");
+    for literal in [
+        "{ conversations(limit: 99999999999) { pagination { total } } }",
+        "{ conversations(filter: 1) { pagination { total } } }",
+    ] {
+        assert_eq!(app.gql(literal, json!({})).await.code(), "GRAPHQL_VALIDATION_FAILED", "{literal}");
+    }
 }
 
 #[tokio::test]
