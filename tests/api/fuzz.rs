@@ -216,9 +216,10 @@ fn deep_and_wide_requests_are_refused_with_a_code_and_never_crash_the_server() {
                 let status = response.status().as_u16();
                 let body: Value = response.json().await.expect("a JSON body");
                 if !credentials {
-                    prop_assert_eq!(status, 401);
+                    // Past the failed-authentication burst, the address is refused for a moment.
+                    prop_assert!([401, 429].contains(&status), "status {status} without a key");
                 }
-                prop_assert!([200, 400, 401, 413].contains(&status), "status {status} for {shape:?}: {body}");
+                prop_assert!([200, 400, 401, 413, 429].contains(&status), "status {status} for {shape:?}: {body}");
                 if let Some(errors) = body.get("errors").and_then(Value::as_array) {
                     for error in errors {
                         let code = error["extensions"]["code"].as_str().unwrap_or_default();
