@@ -11,7 +11,7 @@ use crate::cli::{ApiKeyCommand, Cli, Command, ServeArgs, WorkspaceCommand};
 use crate::config::Config;
 use crate::demo;
 use crate::domain::{ApiKey, ConversationFilter, WorkspaceId};
-use crate::startup::{open_store, App};
+use crate::startup::{open_serving_store, open_store, App};
 use crate::store::Store;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -72,7 +72,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(config: &Config, demo: bool, wait_for_database: bool) -> anyhow::Result<()> {
-    let store = if wait_for_database { open_store_patiently(config).await } else { open_store(config).await? };
+    let store = if wait_for_database { open_store_patiently(config).await } else { open_serving_store(config).await? };
     let demo_key = if demo { Some(load_demo(&store, config).await?) } else { None };
     let app = App::with_store(config, store).await?;
     let address = format!("http://{}", config.bind.replace("0.0.0.0", "127.0.0.1"));
@@ -92,7 +92,7 @@ async fn serve(config: &Config, demo: bool, wait_for_database: bool) -> anyhow::
 /// Retries until the database answers, saying so in the log every time.
 async fn open_store_patiently(config: &Config) -> Store {
     loop {
-        match open_store(config).await {
+        match open_serving_store(config).await {
             Ok(store) => return store,
             Err(err) => {
                 tracing::warn!(error = %format!("{err:#}"), "database unreachable; retrying in 2 s (--wait-for-database)");

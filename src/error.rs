@@ -93,13 +93,17 @@ impl From<DbErr> for AppError {
 
 /// Failures that say "the database is away or overloaded", not "this request is wrong":
 /// lost connections, a full pool, PostgreSQL shutting down or refusing connections
-/// (SQLSTATE classes 08 and 57P, and 53300 too many connections), SQLite busy or locked.
+/// (SQLSTATE classes 08 and 57P, and 53300 too many connections), a statement stopped at
+/// the statement timeout (PostgreSQL 57014, SQLite 9 `SQLITE_INTERRUPT`), SQLite busy or
+/// locked.
 fn is_unavailable(err: &sea_orm::sqlx::Error) -> bool {
     use sea_orm::sqlx::Error;
     match err {
         Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::Tls(_) | Error::WorkerCrashed => true,
         Error::Database(db) => db.code().is_some_and(|code| {
-            code.starts_with("08") || code.starts_with("57P") || code == "53300" || code == "5" || code == "6"
+            code.starts_with("08")
+                || code.starts_with("57P")
+                || matches!(code.as_ref(), "57014" | "53300" | "5" | "6" | "9")
         }),
         _ => false,
     }

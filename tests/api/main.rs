@@ -10,6 +10,7 @@ mod cli;
 mod concurrency;
 mod counts;
 mod cursor;
+mod deadline;
 mod example;
 mod faults;
 mod fuzz;
