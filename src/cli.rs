@@ -96,6 +96,9 @@ pub struct ServeArgs {
     /// Most fields a query may select once fragments are expanded (aliases each count).
     #[arg(long, env = "INBOX_MAX_SELECTIONS", default_value_t = 500)]
     pub max_selections: usize,
+    /// Most fields at the root of an operation (aliases each count).
+    #[arg(long, env = "INBOX_MAX_ROOT_FIELDS", default_value_t = 20)]
+    pub max_root_fields: usize,
     /// Requests per second each API key may sustain; 0 turns the limit off.
     #[arg(long, env = "INBOX_RATE_LIMIT", default_value_t = 1_000)]
     pub rate_limit: u32,

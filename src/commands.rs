@@ -118,6 +118,7 @@ impl ServeArgs {
         limits.query.depth = self.max_depth;
         limits.query.complexity = self.max_complexity;
         limits.query.selections = self.max_selections;
+        limits.query.root_fields = self.max_root_fields;
         limits.rate_per_second = self.rate_limit;
         limits.rate_burst = self.rate_burst;
         limits.shutdown_grace = seconds("shutdown-grace", self.shutdown_grace)?;
