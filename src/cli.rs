@@ -99,6 +99,10 @@ pub struct ServeArgs {
     /// Most fields at the root of an operation (aliases each count).
     #[arg(long, env = "INBOX_MAX_ROOT_FIELDS", default_value_t = 20)]
     pub max_root_fields: usize,
+    /// GraphQL requests one workspace may run at once (each counts one per root field);
+    /// the rest wait, within their deadline. 0: half of --db-max-connections.
+    #[arg(long, env = "INBOX_WORKSPACE_CONCURRENCY", default_value_t = 0)]
+    pub workspace_concurrency: u32,
     /// Requests per second each API key may sustain; 0 turns the limit off.
     #[arg(long, env = "INBOX_RATE_LIMIT", default_value_t = 1_000)]
     pub rate_limit: u32,

@@ -119,6 +119,10 @@ impl ServeArgs {
         limits.query.complexity = self.max_complexity;
         limits.query.selections = self.max_selections;
         limits.query.root_fields = self.max_root_fields;
+        limits.workspace_concurrency = match self.workspace_concurrency {
+            0 => (config.database.max_connections / 2).max(1),
+            n => n,
+        };
         limits.rate_per_second = self.rate_limit;
         limits.rate_burst = self.rate_burst;
         limits.shutdown_grace = seconds("shutdown-grace", self.shutdown_grace)?;

@@ -130,6 +130,8 @@ struct Operation {
     is_mutation: bool,
     label: String,
     selections: Option<usize>,
+    /// Selections at its root: what it may run at once, for the workspace's fair share.
+    root_fields: usize,
 }
 
 const ROOT_FIELDS: &[&str] = &[
@@ -147,7 +149,7 @@ const ROOT_FIELDS: &[&str] = &[
 
 impl Operation {
     fn of(request: &mut async_graphql::Request) -> Self {
-        let invalid = || Self { is_mutation: false, label: "invalid".to_owned(), selections: None };
+        let invalid = || Self { is_mutation: false, label: "invalid".to_owned(), selections: None, root_fields: 1 };
         let wanted = request.operation_name.clone();
         let Ok(doc) = request.parsed_query() else {
             return invalid();
@@ -177,7 +179,12 @@ impl Operation {
             .collect();
         fields.sort_unstable();
         fields.dedup();
-        Some(Self { is_mutation: op.node.ty == OperationType::Mutation, label: fields.join("+"), selections: None })
+        Some(Self {
+            is_mutation: op.node.ty == OperationType::Mutation,
+            label: fields.join("+"),
+            selections: None,
+            root_fields: op.node.selection_set.node.items.len(),
+        })
     }
 }
 
@@ -199,7 +206,8 @@ impl<'a> Responder<'a> {
             request = request.data(SelectionCount(n));
         }
         let deadline = self.state.limits.request_timeout;
-        match tokio::time::timeout(deadline, self.authorised(headers, request, &operation.label)).await {
+        let authorised = self.authorised(headers, request, &operation.label, operation.root_fields);
+        match tokio::time::timeout(deadline, authorised).await {
             Ok(response) => response,
             Err(_) => {
                 self.state.metrics.observe(&operation.label, "TIMEOUT", self.started.elapsed().as_secs_f64());
@@ -213,7 +221,13 @@ impl<'a> Responder<'a> {
         }
     }
 
-    async fn authorised(&self, headers: &HeaderMap, request: async_graphql::Request, label: &str) -> Response {
+    async fn authorised(
+        &self,
+        headers: &HeaderMap,
+        request: async_graphql::Request,
+        label: &str,
+        root_fields: usize,
+    ) -> Response {
         let caller = match auth::authenticate(&self.state.app.store, headers).await {
             Ok(caller) => caller,
             Err(err) => {
@@ -226,6 +240,8 @@ impl<'a> Responder<'a> {
             self.state.metrics.observe(label, code::RATE_LIMITED, self.started.elapsed().as_secs_f64());
             return self.rate_limited(wait);
         }
+        // Waits for room in the workspace's share of the database (within the deadline).
+        let _share = self.state.fair_share.enter(&caller.workspace, root_fields).await;
         let span = tracing::info_span!(
             "graphql",
             operation = request.operation_name.as_deref().unwrap_or("-"),

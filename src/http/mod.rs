@@ -1,6 +1,7 @@
 //! The HTTP surface: `/graphql`, GraphiQL, health, readiness and metrics.
 
 mod auth;
+mod fair_share;
 mod graphiql;
 mod graphql;
 mod metrics;
@@ -16,6 +17,7 @@ use crate::config::Limits;
 use crate::graphql::{AppSchema, AppState};
 use crate::telemetry;
 
+pub use fair_share::FairShare;
 pub use metrics::Metrics;
 pub use rate_limit::RateLimiter;
 
@@ -27,6 +29,7 @@ pub struct HttpState {
     pub limits: Limits,
     pub metrics: Metrics,
     pub rate_limiter: RateLimiter,
+    pub fair_share: FairShare,
 }
 
 impl HttpState {
@@ -36,6 +39,7 @@ impl HttpState {
             app,
             metrics: Metrics::new(),
             rate_limiter: RateLimiter::new(limits.rate_per_second, limits.rate_burst),
+            fair_share: FairShare::new(limits.workspace_concurrency),
             limits,
         }
     }

@@ -12,6 +12,7 @@ mod counts;
 mod cursor;
 mod deadline;
 mod example;
+mod fair_share;
 mod faults;
 mod fuzz;
 mod generate;
