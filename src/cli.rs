@@ -84,7 +84,8 @@ pub struct ServeArgs {
     /// Largest request body in bytes (larger: 413).
     #[arg(long, env = "INBOX_MAX_BODY_BYTES", default_value_t = 1 << 20)]
     pub max_body_bytes: usize,
-    /// Seconds before a request is cancelled (its transaction rolled back) with 503.
+    /// Seconds before a request is cancelled (its transaction rolled back) with 503; no
+    /// SQL statement runs longer in the database either.
     #[arg(long, env = "INBOX_REQUEST_TIMEOUT", default_value_t = 10.0)]
     pub request_timeout: f64,
     /// Deepest selection nesting a query may have.
