@@ -84,7 +84,8 @@ pub struct ServeArgs {
     /// Largest request body in bytes (larger: 413).
     #[arg(long, env = "INBOX_MAX_BODY_BYTES", default_value_t = 1 << 20)]
     pub max_body_bytes: usize,
-    /// Seconds before a request is cancelled (its transaction rolled back) with 503.
+    /// Seconds before a request is cancelled (its transaction rolled back) with 503; no
+    /// SQL statement runs longer in the database either.
     #[arg(long, env = "INBOX_REQUEST_TIMEOUT", default_value_t = 10.0)]
     pub request_timeout: f64,
     /// Deepest selection nesting a query may have.
@@ -96,6 +97,13 @@ pub struct ServeArgs {
     /// Most fields a query may select once fragments are expanded (aliases each count).
     #[arg(long, env = "INBOX_MAX_SELECTIONS", default_value_t = 500)]
     pub max_selections: usize,
+    /// Most fields at the root of an operation (aliases each count).
+    #[arg(long, env = "INBOX_MAX_ROOT_FIELDS", default_value_t = 20)]
+    pub max_root_fields: usize,
+    /// GraphQL requests one workspace may run at once (each counts one per root field);
+    /// the rest wait, within their deadline. 0: half of --db-max-connections.
+    #[arg(long, env = "INBOX_WORKSPACE_CONCURRENCY", default_value_t = 0)]
+    pub workspace_concurrency: u32,
     /// Requests per second each API key may sustain; 0 turns the limit off.
     #[arg(long, env = "INBOX_RATE_LIMIT", default_value_t = 1_000)]
     pub rate_limit: u32,

@@ -11,7 +11,7 @@ use crate::cli::{ApiKeyCommand, Cli, Command, ServeArgs, WorkspaceCommand};
 use crate::config::Config;
 use crate::demo;
 use crate::domain::{format_timestamp, ApiKey, ApiKeyId, ConversationFilter, WorkspaceId};
-use crate::startup::{open_store, App};
+use crate::startup::{open_serving_store, open_store, App};
 use crate::store::{ApiKeyInfo, Store};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -78,7 +78,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(config: &Config, demo: bool, wait_for_database: bool) -> anyhow::Result<()> {
-    let store = if wait_for_database { open_store_patiently(config).await } else { open_store(config).await? };
+    let store = if wait_for_database { open_store_patiently(config).await } else { open_serving_store(config).await? };
     let demo_key = if demo { Some(load_demo(&store, config).await?) } else { None };
     let app = App::with_store(config, store).await?;
     let address = format!("http://{}", config.bind.replace("0.0.0.0", "127.0.0.1"));
@@ -98,7 +98,7 @@ async fn serve(config: &Config, demo: bool, wait_for_database: bool) -> anyhow::
 /// Retries until the database answers, saying so in the log every time.
 async fn open_store_patiently(config: &Config) -> Store {
     loop {
-        match open_store(config).await {
+        match open_serving_store(config).await {
             Ok(store) => return store,
             Err(err) => {
                 tracing::warn!(error = %format!("{err:#}"), "database unreachable; retrying in 2 s (--wait-for-database)");
@@ -131,6 +131,11 @@ impl ServeArgs {
         limits.query.depth = self.max_depth;
         limits.query.complexity = self.max_complexity;
         limits.query.selections = self.max_selections;
+        limits.query.root_fields = self.max_root_fields;
+        limits.workspace_concurrency = match self.workspace_concurrency {
+            0 => (config.database.max_connections / 2).max(1),
+            n => n,
+        };
         limits.rate_per_second = self.rate_limit;
         limits.rate_burst = self.rate_burst;
         limits.shutdown_grace = seconds("shutdown-grace", self.shutdown_grace)?;

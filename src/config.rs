@@ -46,6 +46,10 @@ pub struct Limits {
     pub rate_per_second: u32,
     /// Requests an API key may send in a burst (token bucket size).
     pub rate_burst: u32,
+    /// Root fields one workspace may have in execution at once (a request counts one per
+    /// root field, at most this many): its share of the database pool, so that a noisy
+    /// workspace cannot take every connection from the others.
+    pub workspace_concurrency: u32,
     /// How long in-flight requests may take to finish after SIGTERM or Ctrl-C.
     pub shutdown_grace: Duration,
     /// A request body must arrive within this (else 408).
@@ -71,6 +75,7 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(10),
             rate_per_second: 1_000,
             rate_burst: 2_000,
+            workspace_concurrency: 8,
             shutdown_grace: Duration::from_secs(20),
             body_timeout: Duration::from_secs(5),
             header_timeout: Duration::from_secs(5),

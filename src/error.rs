@@ -102,11 +102,12 @@ pub fn is_unreachable(err: &DbErr) -> bool {
 }
 
 /// The database is there but overloaded: PostgreSQL's too many connections (53300),
-/// SQLite busy or locked.
+/// SQLite busy or locked, or a statement stopped at the request's deadline (PostgreSQL's
+/// statement timeout 57014, SQLite 9 `SQLITE_INTERRUPT`).
 fn is_busy(err: &sea_orm::sqlx::Error) -> bool {
     match err {
         sea_orm::sqlx::Error::Database(db) => {
-            db.code().is_some_and(|code| code == "53300" || code == "5" || code == "6")
+            db.code().is_some_and(|code| matches!(code.as_ref(), "53300" | "5" | "6" | "57014" | "9"))
         }
         _ => false,
     }

@@ -29,10 +29,22 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     Ok(store)
 }
 
+/// The store `serve` runs on: migrated without a limit (a migration may take long), then
+/// connected again with every statement bounded by the request timeout, so a request
+/// cancelled at its deadline stops in the database too and frees its connection.
+pub async fn open_serving_store(config: &Config) -> anyhow::Result<Store> {
+    let migrated = open_store(config).await?;
+    migrated.close().await;
+    let mut options = config.database.clone();
+    options.statement_timeout.get_or_insert(config.limits.request_timeout);
+    let url = redact_url(&options.url);
+    Store::connect(&options).await.with_context(|| format!("cannot reach the database at {url}"))
+}
+
 impl App {
     /// Connects, migrates, builds the schema and router, and binds the port.
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
-        let store = open_store(config).await?;
+        let store = open_serving_store(config).await?;
         Self::with_store(config, store).await
     }
 

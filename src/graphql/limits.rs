@@ -1,32 +1,47 @@
 //! Limits on what one GraphQL document may ask for, checked before anything runs.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation};
-use async_graphql::parser::types::{ExecutableDocument, FragmentDefinition, Selection, SelectionSet};
+use async_graphql::parser::types::{
+    ExecutableDocument, Field, FragmentDefinition, OperationDefinition, Selection, SelectionSet,
+};
 use async_graphql::{Name, Positioned, ServerError, ServerResult, ValidationResult, Variables};
 
 use crate::error::code;
 
 /// The limits; the defaults let the richest legitimate inbox page of 100 conversations
-/// through (every field of each, with customer, assignee, notes and activity: a
-/// complexity of about 3,700 and 45 selections) and refuse alias or fragment blow-ups.
+/// through (every field of each, with customer, assignee, notes and activity, and its
+/// total: a complexity of about 4,100 and 45 selections; with a search too, 4,700)
+/// and refuse alias or fragment blow-ups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueryLimits {
     /// Levels of nested selections.
     pub depth: usize,
-    /// async-graphql's complexity, in which a `conversations` page counts `limit` times.
+    /// async-graphql's complexity, in which a `conversations` page counts `limit` times,
+    /// plus what its SQL costs beyond its rows ([`SEARCH_COST`], [`TOTAL_COST`]).
     pub complexity: usize,
     /// Fields selected once fragments are expanded (aliases each count).
     pub selections: usize,
+    /// Fields at the root of an operation (aliases each count): each may run its own SQL
+    /// at the same time as the others.
+    pub root_fields: usize,
 }
 
 impl Default for QueryLimits {
     fn default() -> Self {
-        Self { depth: 12, complexity: 5_000, selections: 500 }
+        Self { depth: 12, complexity: 5_000, selections: 500, root_fields: 20 }
     }
 }
+
+/// What a `conversations` search adds to its complexity: a search reads the search
+/// index, xx.
+pub const SEARCH_COST: usize = 300;
+/// What a `conversations` total adds: a count; a search's total counts every match, so it
+/// costs [`SEARCH_COST`] once more.
+pub const TOTAL_COST: usize = 100;
 
 /// Refuses documents over the limits with `GRAPHQL_VALIDATION_FAILED` and a message
 /// naming the limit; also gives async-graphql's own parse and validation errors their
@@ -35,11 +50,27 @@ pub struct Guard(pub QueryLimits);
 
 impl ExtensionFactory for Guard {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(GuardExtension(self.0))
+        Arc::new(GuardExtension { limits: self.0, surcharge: AtomicUsize::new(0) })
     }
 }
 
-struct GuardExtension(QueryLimits);
+/// One request's guard: the limits, and what its document's SQL adds to its complexity
+/// (found at parse, checked at validation).
+struct GuardExtension {
+    limits: QueryLimits,
+    surcharge: AtomicUsize,
+}
+
+impl GuardExtension {
+    fn too_complex(&self, complexity: Option<usize>) -> String {
+        let its = complexity.map(|c| format!(" (this one: {c})")).unwrap_or_default();
+        format!(
+            "the query is too complex{its}: the complexity limit is {} (a conversations page counts once per row, \
+             a search {SEARCH_COST} more, a total {TOTAL_COST} more)",
+            self.limits.complexity
+        )
+    }
+}
 
 fn with_code(mut err: ServerError, code: &str) -> ServerError {
     let ext = err.extensions.get_or_insert_with(Default::default);
@@ -66,15 +97,25 @@ impl Extension for GuardExtension {
             None => async_graphql::parser::parse_query(query).ok().map(|doc| count_selections(&doc)),
         };
         if let Some(selections) = counted {
-            if selections > self.0.selections {
+            if selections > self.limits.selections {
                 let message = format!(
                     "the query selects {selections} fields once fragments are expanded; the limit is {}",
-                    self.0.selections
+                    self.limits.selections
                 );
                 return Err(with_code(ServerError::new(message, None), code::GRAPHQL_VALIDATION_FAILED));
             }
         }
-        next.run(ctx, query, variables).await.map_err(|e| with_code(e, code::GRAPHQL_PARSE_FAILED))
+        let doc = next.run(ctx, query, variables).await.map_err(|e| with_code(e, code::GRAPHQL_PARSE_FAILED))?;
+        let cost = DocumentCost::of(&doc, variables);
+        if cost.root_fields > self.limits.root_fields {
+            let message = format!(
+                "the query has {} fields at its root (aliases count); the root field limit is {}",
+                cost.root_fields, self.limits.root_fields
+            );
+            return Err(with_code(ServerError::new(message, None), code::GRAPHQL_VALIDATION_FAILED));
+        }
+        self.surcharge.store(cost.surcharge, Ordering::Relaxed);
+        Ok(doc)
     }
 
     async fn validation(
@@ -82,25 +123,127 @@ impl Extension for GuardExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
+        let result = next.run(ctx).await.map_err(|errors| {
             errors
                 .into_iter()
                 .map(|mut e| {
                     e.message = match e.message.as_str() {
-                        "Query is too complex." => format!(
-                            "the query is too complex: the complexity limit is {} (a conversations page counts once per row)",
-                            self.0.complexity
-                        ),
+                        "Query is too complex." => self.too_complex(None),
                         "Query is nested too deep." => {
-                            format!("the query is nested too deep: the depth limit is {}", self.0.depth)
+                            format!("the query is nested too deep: the depth limit is {}", self.limits.depth)
                         }
                         _ => e.message,
                     };
                     with_code(e, code::GRAPHQL_VALIDATION_FAILED)
                 })
-                .collect()
+                .collect::<Vec<_>>()
+        })?;
+        let complexity = result.complexity.saturating_add(self.surcharge.load(Ordering::Relaxed));
+        if complexity > self.limits.complexity {
+            let error = ServerError::new(self.too_complex(Some(complexity)), None);
+            return Err(vec![with_code(error, code::GRAPHQL_VALIDATION_FAILED)]);
+        }
+        Ok(result)
+    }
+}
+
+/// What a document asks of the database beyond async-graphql's complexity, for its
+/// costliest operation (only one of them runs).
+#[derive(Debug, Default, PartialEq, Eq)]
+struct DocumentCost {
+    /// Fields at the root, fragments expanded.
+    root_fields: usize,
+    /// [`SEARCH_COST`] per `conversations` search and [`TOTAL_COST`] per total.
+    surcharge: usize,
+}
+
+impl DocumentCost {
+    fn of(doc: &ExecutableDocument, variables: &Variables) -> Self {
+        doc.operations.iter().fold(Self::default(), |most, (_, op)| {
+            let cost = Self::of_operation(&op.node, &doc.fragments, variables);
+            Self { root_fields: most.root_fields.max(cost.root_fields), surcharge: most.surcharge.max(cost.surcharge) }
         })
     }
+
+    fn of_operation(
+        op: &OperationDefinition,
+        fragments: &HashMap<Name, Positioned<FragmentDefinition>>,
+        variables: &Variables,
+    ) -> Self {
+        let variable = |name: Name| {
+            variables.get(&name).cloned().or_else(|| {
+                op.variable_definitions
+                    .iter()
+                    .find(|v| v.node.name.node == name)
+                    .and_then(|v| v.node.default_value.as_ref().map(|d| d.node.clone()))
+            })
+        };
+        let roots = expanded(&op.selection_set, fragments);
+        let surcharge = roots
+            .iter()
+            .filter(|field| field.node.name.node == "conversations")
+            .map(|field| {
+                let filter = field
+                    .node
+                    .get_argument("filter")
+                    .and_then(|v| v.node.clone().into_const_with(|name| variable(name).ok_or(())).ok());
+                let search = filter.as_ref().is_some_and(has_search);
+                let total = expanded(&field.node.selection_set, fragments).iter().any(|f| {
+                    f.node.name.node == "pagination"
+                        && expanded(&f.node.selection_set, fragments).iter().any(|t| t.node.name.node == "total")
+                });
+                match (search, total) {
+                    (true, true) => 2 * SEARCH_COST + TOTAL_COST,
+                    (true, false) => SEARCH_COST,
+                    (false, true) => TOTAL_COST,
+                    (false, false) => 0,
+                }
+            })
+            .fold(0usize, usize::saturating_add);
+        Self { root_fields: roots.len(), surcharge }
+    }
+}
+
+/// True when a `ConversationFilter` value holds a search (a non-blank `search`).
+fn has_search(filter: &async_graphql::Value) -> bool {
+    match filter {
+        async_graphql::Value::Object(fields) => {
+            matches!(fields.get("search"), Some(async_graphql::Value::String(text)) if !text.trim().is_empty())
+        }
+        _ => false,
+    }
+}
+
+/// The fields of a selection set with its fragments expanded (one level; the selection
+/// limit, checked first, bounds the work).
+fn expanded<'a>(
+    set: &'a Positioned<SelectionSet>,
+    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+) -> Vec<&'a Positioned<Field>> {
+    fn collect<'a>(
+        set: &'a Positioned<SelectionSet>,
+        fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+        depth: usize,
+        out: &mut Vec<&'a Positioned<Field>>,
+    ) {
+        if depth > 64 {
+            return;
+        }
+        for item in &set.node.items {
+            match &item.node {
+                Selection::Field(field) => out.push(field),
+                Selection::InlineFragment(inline) => collect(&inline.node.selection_set, fragments, depth + 1, out),
+                Selection::FragmentSpread(spread) => {
+                    if let Some(fragment) = fragments.get(&spread.node.fragment_name.node) {
+                        collect(&fragment.node.selection_set, fragments, depth + 1, out);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    collect(set, fragments, 0, &mut out);
+    out
 }
 
 /// The selections of the request's document, counted by whoever parsed it first (the
@@ -164,6 +307,41 @@ mod tests {
         assert_eq!(count("{ x: a y: a z: a }"), 3);
         assert_eq!(count("{ ...F ...F } fragment F on Q { a b }"), 4);
         assert_eq!(count("{ ... on Q { a } }"), 1);
+    }
+
+    fn cost(query: &str, variables: serde_json::Value) -> DocumentCost {
+        let doc = async_graphql::parser::parse_query(query).unwrap();
+        DocumentCost::of(&doc, &Variables::from_json(variables))
+    }
+
+    #[test]
+    fn searches_and_totals_cost_more_than_their_rows() {
+        let none = serde_json::json!({});
+        assert_eq!(cost("{ conversations { conversations { id } } }", none.clone()).surcharge, 0);
+        let total = "{ conversations { pagination { total } } }";
+        assert_eq!(cost(total, none.clone()).surcharge, TOTAL_COST);
+        let search = r#"{ a: conversations(filter: {search: "heater"}) { conversations { id } } }"#;
+        assert_eq!(cost(search, none.clone()).surcharge, SEARCH_COST);
+        let blank = r#"{ conversations(filter: {search: "  "}) { conversations { id } } }"#;
+        assert_eq!(cost(blank, none.clone()).surcharge, 0);
+        let by_variable = "query($f: ConversationFilter) { conversations(filter: $f) { ...P } } \
+                           fragment P on ConversationList { pagination { total } }";
+        assert_eq!(
+            cost(by_variable, serde_json::json!({"f": {"search": "jose"}})).surcharge,
+            2 * SEARCH_COST + TOTAL_COST
+        );
+        let by_default =
+            r#"query($s: String = "jose") { conversations(filter: {search: $s}) { pagination { hasMore } } }"#;
+        assert_eq!(cost(by_default, none).surcharge, SEARCH_COST);
+    }
+
+    #[test]
+    fn root_fields_count_aliases_and_fragments_for_the_largest_operation() {
+        let none = serde_json::json!({});
+        let aliased: String = (0..25).map(|i| format!("c{i}: __typename ")).collect();
+        assert_eq!(cost(&format!("{{ {aliased} }}"), none.clone()).root_fields, 25);
+        let fragments = "query A { ...F ...F __typename } query B { __typename } fragment F on Query { a: __typename b: __typename }";
+        assert_eq!(cost(fragments, none).root_fields, 5);
     }
 
     #[test]

@@ -172,6 +172,8 @@ struct Operation {
     /// The chosen operation's name in the document, abbreviated, for the logs.
     name: Option<String>,
     selections: Option<usize>,
+    /// Selections at its root: what it may run at once, for the workspace's fair share.
+    root_fields: usize,
 }
 
 const ROOT_FIELDS: &[&str] = &[
@@ -189,7 +191,8 @@ const ROOT_FIELDS: &[&str] = &[
 
 impl Operation {
     fn of(request: &mut async_graphql::Request) -> Self {
-        let invalid = || Self { is_mutation: false, label: "invalid".to_owned(), name: None, selections: None };
+        let invalid =
+            || Self { is_mutation: false, label: "invalid".to_owned(), name: None, selections: None, root_fields: 1 };
         let wanted = request.operation_name.clone();
         let Ok(doc) = request.parsed_query() else {
             return invalid();
@@ -224,6 +227,7 @@ impl Operation {
             label: fields.join("+"),
             name: name.map(|n| abbreviate(n, 64).into_owned()),
             selections: None,
+            root_fields: op.node.selection_set.node.items.len(),
         })
     }
 }
@@ -368,6 +372,8 @@ impl<'a> Responder<'a> {
                 return self.render(status, async_graphql::Response::from_errors(vec![err.to_server_error()]));
             }
         };
+        // Waits for room in the workspace's share of the database (within the deadline).
+        let _share = self.state.fair_share.enter(&caller.workspace, operation.root_fields).await;
         let span = tracing::info_span!(
             "graphql",
             operation = operation.name.as_deref().unwrap_or("-"),

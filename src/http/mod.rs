@@ -1,6 +1,7 @@
 //! The HTTP surface: `/graphql`, GraphiQL, health, readiness and metrics.
 
 mod auth;
+mod fair_share;
 mod graphiql;
 mod graphql;
 mod metrics;
@@ -20,6 +21,7 @@ use crate::config::Limits;
 use crate::graphql::{AppSchema, AppState};
 use crate::telemetry;
 
+pub use fair_share::FairShare;
 pub use metrics::Metrics;
 pub use nesting::MAX_NESTING;
 pub use rate_limit::{AuthFailures, RateLimiter};
@@ -36,6 +38,7 @@ pub struct HttpState {
     pub auth_failures: AuthFailures,
     /// One permit per GraphQL request being handled.
     pub in_flight: Arc<Semaphore>,
+    pub fair_share: FairShare,
 }
 
 impl HttpState {
@@ -47,6 +50,7 @@ impl HttpState {
             rate_limiter: RateLimiter::new(limits.rate_per_second, limits.rate_burst),
             auth_failures: AuthFailures::new(limits.auth_failure_rate, limits.auth_failure_burst),
             in_flight: Arc::new(Semaphore::new(limits.max_in_flight)),
+            fair_share: FairShare::new(limits.workspace_concurrency),
             limits,
         }
     }

@@ -4,6 +4,7 @@
 mod conversations;
 mod convert;
 mod counts;
+mod deadline;
 pub mod entity;
 mod health;
 mod import;
@@ -53,27 +54,38 @@ pub struct StoreOptions {
     pub url: String,
     pub max_connections: u32,
     pub acquire_timeout: Duration,
+    /// The longest a statement may run in the database (and, on SQLite, wait for a
+    /// lock); `None` for no limit beyond SQLite's busy timeout of 10 s.
+    pub statement_timeout: Option<Duration>,
 }
 
 impl StoreOptions {
     pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into(), max_connections: 16, acquire_timeout: Duration::from_secs(3) }
+        Self { url: url.into(), max_connections: 16, acquire_timeout: Duration::from_secs(3), statement_timeout: None }
     }
 }
 
 impl Store {
-    /// Connects (SQLite in WAL mode with a busy timeout; PostgreSQL as given).
+    /// Connects (SQLite in WAL mode with a busy timeout; PostgreSQL as given), with the
+    /// statement timeout on every connection of the pool.
     pub async fn connect(options: &StoreOptions) -> Result<Self, DbErr> {
+        let limit = options.statement_timeout;
+        let busy_timeout = limit.map_or(SQLITE_BUSY_TIMEOUT, |limit| limit.min(SQLITE_BUSY_TIMEOUT));
         let mut opts = ConnectOptions::new(options.url.clone());
         opts.max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
             .connect_timeout(options.acquire_timeout)
             .sqlx_logging(false)
-            .map_sqlx_sqlite_opts(|o| {
+            .map_sqlx_sqlite_opts(move |o| {
                 o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(10))
+                    .busy_timeout(busy_timeout)
             });
+        if let Some(limit) = limit {
+            opts.statement_timeout(limit).map_sqlx_sqlite_pool_opts(move |pool| {
+                pool.after_connect(move |conn, _| Box::pin(deadline::limit_sqlite_statements(conn, limit)))
+            });
+        }
         let mut db = Database::connect(opts).await?;
         let statements = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&statements);
@@ -103,6 +115,13 @@ impl Store {
     /// Applies pending migrations; safe to run again.
     pub async fn migrate(&self) -> Result<(), DbErr> {
         Migrator::up(&self.db, None).await
+    }
+
+    /// Closes the pool's connections.
+    pub async fn close(self) {
+        if let Err(err) = self.db.close().await {
+            tracing::warn!(error = %err, "closing the database pool");
+        }
     }
 
     /// True when the database answers; false at once while it is known to be down.
@@ -171,6 +190,9 @@ pub(crate) struct WriteTransaction {
     pub txn: DatabaseTransaction,
     pub queued: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
+
+/// How long a SQLite statement waits for another writer's lock, at most.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Rows bound per multi-row INSERT, far below SQLite's and PostgreSQL's parameter limits.
 const INSERT_CHUNK: usize = 500;

@@ -20,6 +20,42 @@ async fn the_richest_legitimate_page_of_100_passes() {
     );
     let answer = app.gql(&query, json!({})).await;
     assert_eq!(answer.data()["conversations"]["pagination"]["total"], 2);
+    let searched = query.replace("(limit: 100)", "(limit: 100, filter: {search: \"water\"})");
+    let answer = app.gql(&searched, json!({})).await;
+    assert_eq!(answer.data()["conversations"]["pagination"]["total"], 1, "with a search and its total too");
+}
+
+#[tokio::test]
+async fn aliased_searches_are_counted_at_their_cost_and_root_fields_are_capped_before_any_sql() {
+    let app = spawn_app().await;
+    app.import(&contract_examples()).await;
+    let searches = |n: usize| -> String {
+        (0..n)
+            .map(|i| {
+                format!("s{i}: conversations(limit: 1, filter: {{search: \"water\"}}) {{ conversations {{ id }} }} ")
+            })
+            .collect()
+    };
+    let totals: String = (0..20)
+        .map(|i| format!("t{i}: conversations(limit: 1, filter: {{search: $q}}) {{ pagination {{ total }} }} "))
+        .collect();
+    let lookups: String = (0..21).map(|i| format!("c{i}: conversation(id: \"conv_abc123\") {{ id }} ")).collect();
+    let cases = [
+        (format!("{{ {} }}", searches(60)), json!({}), "the root field limit is 20"),
+        (format!("{{ {} }}", searches(20)), json!({}), "complexity limit is 5000"),
+        (format!("query($q: String) {{ {totals} }}"), json!({"q": "water"}), "complexity limit is 5000"),
+        (format!("{{ {lookups} }}"), json!({}), "the root field limit is 20"),
+    ];
+    for (query, variables, names_the_limit) in cases {
+        let before = statements_of(&app);
+        let answer = app.gql(&query, variables).await;
+        assert_eq!(answer.code(), "GRAPHQL_VALIDATION_FAILED", "{}", &query[..80]);
+        let message = answer.body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(names_the_limit), "{message}");
+        assert_eq!(statements_of(&app) - before, 1, "only the API key lookup ran: {message}");
+    }
+    let few = app.gql(&format!("{{ {} }}", searches(5)), json!({})).await;
+    assert_eq!(few.data()["s4"]["conversations"][0]["id"], "conv_abc123", "a few searches pass");
 }
 
 #[tokio::test]
@@ -68,6 +104,11 @@ async fn limits_are_configurable() {
         complex.body
     );
     simple.gql("{ conversations(limit: 5) { conversations { id } } }", json!({})).await.data();
+
+    let narrow = spawn_app_with(|c| c.limits.query.root_fields = 2).await;
+    let three = narrow.gql("{ a: __typename b: __typename c: __typename }", json!({})).await;
+    assert!(three.body["errors"][0]["message"].as_str().unwrap().contains("root field limit is 2"), "{}", three.body);
+    narrow.gql("{ a: __typename b: __typename }", json!({})).await.data();
 }
 
 #[tokio::test]
