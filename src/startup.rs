@@ -38,7 +38,8 @@ pub async fn open_serving_store(config: &Config) -> anyhow::Result<Store> {
     let mut options = config.database.clone();
     options.statement_timeout.get_or_insert(config.limits.request_timeout);
     let url = redact_url(&options.url);
-    Store::connect(&options).await.with_context(|| format!("cannot reach the database at {url}"))
+    let store = Store::connect(&options).await.with_context(|| format!("cannot reach the database at {url}"))?;
+    Ok(store.with_clock(config.clock.clone()))
 }
 
 impl App {
