@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_create_inbox;
 mod m20261126_000002_tag_counts;
 mod m20261126_000003_search_facets;
+mod m20261130_000006_workspace_search_keys;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_create_inbox::Migration),
             Box::new(m20261126_000002_tag_counts::Migration),
             Box::new(m20261126_000003_search_facets::Migration),
+            Box::new(m20261130_000006_workspace_search_keys::Migration),
         ]
     }
 }
