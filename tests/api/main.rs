@@ -23,6 +23,7 @@ mod model;
 mod notes;
 mod schema;
 mod search;
+mod search_isolation;
 mod serve;
 mod statements;
 mod status;
