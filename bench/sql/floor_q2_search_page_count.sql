@@ -1,4 +1,4 @@
--- Raw-SQL floor (Q2 page + COUNT with a search word, by the search index): what an ideal server sends for it. Run by bench/run with pgbench -M prepared.
+-- Raw-SQL floor (Q2 page + COUNT with a search word, by the search index): what an ideal server sends for it (search terms start with the workspace's key). Run by bench/run with pgbench -M prepared.
 -- Variables (pgbench -D): :ws :word (folded)
 SELECT c.id, c.summary, c.priority, c.status, c.last_activity_at,
        cu.id AS customer_id, cu.name AS customer_name, cu.phone AS customer_phone,
@@ -8,7 +8,7 @@ SELECT c.id, c.summary, c.priority, c.status, c.last_activity_at,
              ORDER BY t.seq) AS tags
 FROM (SELECT * FROM conversations
       WHERE workspace_id = :ws AND status = 'open' AND channel IN ('voice', 'sms')
-        AND seq IN (SELECT seq FROM conversation_search WHERE doc @@ (:word || ':*')::tsquery)
+        AND seq IN (SELECT seq FROM conversation_search WHERE doc @@ (substr(encode(sha256(convert_to(:ws, 'UTF8')), 'hex'), 1, 10) || :word || ':*')::tsquery)
       ORDER BY last_activity_at DESC, id DESC
       LIMIT 21) c
 JOIN customers cu ON cu.workspace_id = c.workspace_id AND cu.id = c.customer_id
@@ -16,4 +16,4 @@ LEFT JOIN users u ON u.workspace_id = c.workspace_id AND u.id = c.assignee_id
 ORDER BY c.last_activity_at DESC, c.id DESC;
 SELECT count(*) FROM conversations
 WHERE workspace_id = :ws AND status = 'open' AND channel IN ('voice', 'sms')
-        AND seq IN (SELECT seq FROM conversation_search WHERE doc @@ (:word || ':*')::tsquery);
+        AND seq IN (SELECT seq FROM conversation_search WHERE doc @@ (substr(encode(sha256(convert_to(:ws, 'UTF8')), 'hex'), 1, 10) || :word || ':*')::tsquery);

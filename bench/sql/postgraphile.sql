@@ -9,7 +9,8 @@ COMMENT ON TABLE conversation_tags IS E'@foreignKey (workspace_id, conversation_
 
 -- The gateway's search rule: every word a prefix of a word of the conversation's
 -- document, or (for 4+ digits) the digits inside the customer's phone number.
--- `words` is a tsquery over already folded words, such as 'heater:*'.
+-- `words` are already folded words separated by spaces, such as 'water heat'; each
+-- becomes a prefix term in the workspace's key (the gateway's search_key).
 CREATE OR REPLACE FUNCTION bench_search_conversations(ws text, words text, digits text DEFAULT NULL)
 RETURNS SETOF conversations
 LANGUAGE sql STABLE
@@ -17,7 +18,10 @@ AS $$
   SELECT c.*
   FROM conversations c
   WHERE c.workspace_id = ws
-    AND (c.seq IN (SELECT s.seq FROM conversation_search s WHERE s.doc @@ words::tsquery)
+    AND (c.seq IN (SELECT s.seq FROM conversation_search s WHERE s.doc @@ (
+                     SELECT string_agg(quote_literal(substr(encode(sha256(convert_to(ws, 'UTF8')), 'hex'), 1, 10) || w)
+                                       || ':*', ' & ')
+                     FROM regexp_split_to_table(words, '\s+') AS w)::tsquery)
          OR (digits IS NOT NULL
              AND c.customer_id IN (SELECT p.customer_id FROM customer_phone_suffixes p
                                    WHERE p.workspace_id = ws AND p.suffix >= digits AND p.suffix < digits || ':')))

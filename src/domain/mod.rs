@@ -19,7 +19,10 @@ pub use records::{
     ActivityEvent, Conversation, ConversationFilter, Customer, ImportSummary, ImportedConversation, Message, Note,
     PageRequest, User,
 };
-pub use search::{fold, phone_suffixes, prefix_upper_bound, words, SearchQuery, MAX_SEARCH_CHARS, MAX_TERM_CHARS};
+pub use search::{
+    fold, phone_suffixes, prefix_upper_bound, search_key, words, SearchQuery, MAX_SEARCH_CHARS, MAX_TERM_CHARS,
+    SEARCH_KEY_CHARS,
+};
 pub use tag::{TagList, TagName, MAX_TAGS_PER_CALL, MAX_TAGS_PER_CONVERSATION};
 pub use time::{format_timestamp, parse_date_bound, parse_rfc3339, Bound, Clock, SystemClock, Timestamp};
 

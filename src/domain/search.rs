@@ -7,6 +7,7 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
+use sha2::{Digest, Sha256};
 use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 
 use super::RuleError;
@@ -106,6 +107,27 @@ fn phone_digits(query: &str) -> Option<String> {
     (digits.len() >= MIN_PHONE_DIGITS && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
 }
 
+/// The length of a workspace's search key, in characters.
+pub const SEARCH_KEY_CHARS: usize = 10;
+
+/// The key that scopes a workspace's search terms: every term the index stores for the
+/// workspace starts with it, and so does every term a search of the workspace looks up,
+/// so that a search reads its own workspace's index entries only (its cost, and what
+/// its timing could tell, depend on the caller's data alone).
+///
+/// The first 10 hex digits of the SHA-256 of the workspace id: letters and digits, which
+/// the SQLite tokenizer keeps in one token with the word after them (PostgreSQL computes
+/// the same with `sha256`), and of one length, so a key followed by a word never starts
+/// with another key. Two workspaces share a key with a chance of 2^-40; their results
+/// still stay apart (each search also filters on its workspace), only their index ranges
+/// would not. Stored in every document: changing it needs a migration that rewrites them.
+pub fn search_key(workspace_id: &str) -> String {
+    let digest = Sha256::digest(workspace_id.as_bytes());
+    let mut key = hex::encode(&digest[..SEARCH_KEY_CHARS.div_ceil(2)]);
+    key.truncate(SEARCH_KEY_CHARS);
+    key
+}
+
 /// The smallest string greater than every string that starts with `prefix`: the upper
 /// bound of a prefix range scan. No word contains `char::MAX` (it is not a letter).
 pub fn prefix_upper_bound(prefix: &str) -> String {
@@ -182,6 +204,16 @@ mod tests {
         assert!(suffixes.iter().any(|s| s.starts_with("5551234")));
         assert_eq!(suffixes.last().map(String::as_str), Some("1234"));
         assert!(phone_suffixes("123").is_empty());
+    }
+
+    #[test]
+    fn search_keys_are_fixed_hex_prefixes_of_the_sha256_of_the_id() {
+        // Pinned: the documents store these keys (the migration that wrote them agrees).
+        assert_eq!(search_key("ws_demo"), "fe1142297f");
+        let key = search_key("ws_01");
+        assert_eq!(key.len(), SEARCH_KEY_CHARS);
+        assert!(key.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+        assert_ne!(search_key("ws_01"), search_key("ws_02"));
     }
 
     #[test]

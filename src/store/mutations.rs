@@ -143,7 +143,7 @@ impl Store {
                 })
                 .await?;
             if from != to {
-                move_status(&locked.txn, locked.row.seq, from.as_str(), to.as_str()).await?;
+                move_status(&locked.txn, &locked.workspace, locked.row.seq, from.as_str(), to.as_str()).await?;
             }
             let details = json!({"from": status_name(from), "to": status_name(to)});
             locked.record(ActivityKind::StatusChanged, details).await?;
@@ -240,7 +240,7 @@ impl Store {
         })
         .exec_without_returning(&locked.txn)
         .await?;
-        append_words(&locked.txn, locked.row.seq, &words_of([note.content.as_str()])).await?;
+        append_words(&locked.txn, &locked.workspace, locked.row.seq, &words_of([note.content.as_str()])).await?;
         locked.record(ActivityKind::NoteAdded, json!({"noteId": note.id})).await?;
         Ok((note, locked.commit().await?))
     }

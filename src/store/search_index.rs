@@ -2,10 +2,13 @@
 //! each conversation's words — of its summary, messages, notes, and its customer's name
 //! and email — are stored as one document keyed by the conversation's `seq`:
 //! a `tsvector` built without parser or dictionary on PostgreSQL, an FTS5 row with the
-//! `ascii` tokenizer on SQLite. A query word matches by prefix (`'wat':*` / `"wat"*`).
-//! Customers' phone numbers are indexed apart, as digit suffixes. On PostgreSQL a
-//! document also carries its conversation's workspace, status and channel as terms no
-//! query word can match, so that a search's total is counted in the index alone.
+//! `ascii` tokenizer on SQLite. Every term starts with its workspace's search key
+//! ([`search_key`]), and so does every term a search looks up: a query word matches by
+//! prefix within its own workspace (`'<key>wat':*` / `"<key>wat"*`), and the index range
+//! a search reads holds its own workspace's entries only. Customers' phone numbers are
+//! indexed apart, as digit suffixes keyed by workspace. On PostgreSQL a document also
+//! carries its conversation's workspace, status and channel as terms no query word can
+//! match, so that a search's total is counted in the index alone.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -19,8 +22,8 @@ use sea_orm::{
 use super::entity::{conversation, customer, customer_phone_suffix, message, note};
 use super::INSERT_CHUNK;
 use crate::domain::{
-    fold, phone_suffixes, prefix_upper_bound, words, ConversationFilter, Customer, SearchQuery, StatusFilter,
-    WorkspaceId,
+    fold, phone_suffixes, prefix_upper_bound, search_key, words, ConversationFilter, Customer, SearchQuery,
+    StatusFilter, WorkspaceId,
 };
 use crate::error::AppError;
 
@@ -41,10 +44,13 @@ pub struct Document<'a> {
     pub facets: Facets<'a>,
 }
 
-/// What a PostgreSQL document carries besides the conversation's words: its workspace,
-/// status and channel, as terms that no query word can match (query words hold only
-/// letters and digits; these start with `~`). A search's `total` over those filters is
-/// then counted in the GIN index alone, without reading the conversations.
+/// The conversation's workspace, whose key starts every term of the document, and what a
+/// PostgreSQL document carries besides the words: its workspace, status and channel, as
+/// terms that no query word can match (`<key>~w:<workspace>`, `<key>~s:<status>`,
+/// `<key>~c:<channel>`: query words hold only letters and digits). A search's `total`
+/// over those filters is then counted in the GIN index alone, without reading the
+/// conversations; the workspace term keeps it exact even for two workspaces that share a
+/// key.
 #[derive(Debug, Clone, Copy)]
 pub struct Facets<'a> {
     pub workspace: &'a str,
@@ -56,20 +62,64 @@ const WORKSPACE_TERM: &str = "~w:";
 const STATUS_TERM: &str = "~s:";
 const CHANNEL_TERM: &str = "~c:";
 
+/// One workspace's terms: its key, then the word or facet.
+struct Terms(String);
+
+impl Terms {
+    fn of(workspace: &str) -> Self {
+        Self(search_key(workspace))
+    }
+
+    fn term(&self, tail: &str) -> String {
+        format!("{}{tail}", self.0)
+    }
+
+    fn facet(&self, kind: &str, value: &str) -> String {
+        format!("{}{kind}{value}", self.0)
+    }
+
+    /// The words as one space-separated list of terms.
+    fn join<'a>(&self, words: impl IntoIterator<Item = &'a String>) -> String {
+        let mut joined = String::new();
+        for word in words {
+            if !joined.is_empty() {
+                joined.push(' ');
+            }
+            joined.push_str(&self.0);
+            joined.push_str(word);
+        }
+        joined
+    }
+
+    /// `'<key>w1':* & '<key>w2':*`. Words hold only letters and digits, so they need no
+    /// escaping.
+    fn tsquery(&self, words: &[String]) -> String {
+        words.iter().map(|w| format!("'{}{w}':*", self.0)).collect::<Vec<_>>().join(" & ")
+    }
+
+    /// `"<key>w1"* AND "<key>w2"*`.
+    fn fts5_query(&self, words: &[String]) -> String {
+        words.iter().map(|w| format!("\"{}{w}\"*", self.0)).collect::<Vec<_>>().join(" AND ")
+    }
+}
+
 /// Replaces the documents of these conversations (by `seq`).
 pub async fn write_documents<C: ConnectionTrait>(db: &C, documents: &[Document<'_>]) -> Result<(), AppError> {
     let backend = db.get_database_backend();
     for chunk in documents.chunks(INSERT_CHUNK) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 5);
+        for d in chunk {
+            let terms = Terms::of(d.facets.workspace);
+            values.push(d.seq.into());
+            values.push(terms.join(d.words).into());
+            if backend == DatabaseBackend::Postgres {
+                values.push(terms.facet(WORKSPACE_TERM, d.facets.workspace).into());
+                values.push(terms.facet(STATUS_TERM, d.facets.status).into());
+                values.push(terms.facet(CHANNEL_TERM, d.facets.channel).into());
+            }
+        }
         let sql = match backend {
             DatabaseBackend::Postgres => {
-                let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 5);
-                for d in chunk {
-                    values.push(d.seq.into());
-                    values.push(join(d.words).into());
-                    values.push(format!("{WORKSPACE_TERM}{}", d.facets.workspace).into());
-                    values.push(format!("{STATUS_TERM}{}", d.facets.status).into());
-                    values.push(format!("{CHANNEL_TERM}{}", d.facets.channel).into());
-                }
                 let rows = vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ");
                 let sql = format!(
                     "INSERT INTO conversation_search (seq, doc) \
@@ -83,11 +133,6 @@ pub async fn write_documents<C: ConnectionTrait>(db: &C, documents: &[Document<'
                 let delete_values: Vec<Value> = chunk.iter().map(|d| Value::from(d.seq)).collect();
                 let delete = format!("DELETE FROM conversation_search WHERE rowid IN ({seqs})");
                 db.execute_raw(statement(backend, &delete, delete_values)).await?;
-                let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 2);
-                for d in chunk {
-                    values.push(d.seq.into());
-                    values.push(join(d.words).into());
-                }
                 let rows = vec!["(?, ?)"; chunk.len()].join(", ");
                 statement(backend, &format!("INSERT INTO conversation_search (rowid, doc) VALUES {rows}"), values)
             }
@@ -99,14 +144,21 @@ pub async fn write_documents<C: ConnectionTrait>(db: &C, documents: &[Document<'
 
 /// Moves a conversation's document to its new status (PostgreSQL's facet terms; SQLite
 /// documents hold words only).
-pub async fn move_status<C: ConnectionTrait>(db: &C, seq: i64, from: &str, to: &str) -> Result<(), AppError> {
+pub async fn move_status<C: ConnectionTrait>(
+    db: &C,
+    workspace: &WorkspaceId,
+    seq: i64,
+    from: &str,
+    to: &str,
+) -> Result<(), AppError> {
     let backend = db.get_database_backend();
     if backend != DatabaseBackend::Postgres {
         return Ok(());
     }
     let sql = "UPDATE conversation_search SET doc = ts_delete(doc, CAST(? AS text)) || array_to_tsvector(ARRAY[CAST(? AS text)]) \
                WHERE seq = ?";
-    let values = vec![format!("{STATUS_TERM}{from}").into(), format!("{STATUS_TERM}{to}").into(), seq.into()];
+    let terms = Terms::of(workspace.as_str());
+    let values = vec![terms.facet(STATUS_TERM, from).into(), terms.facet(STATUS_TERM, to).into(), seq.into()];
     db.execute_raw(statement(backend, sql, values)).await?;
     Ok(())
 }
@@ -133,14 +185,15 @@ pub async fn count<C: ConnectionTrait>(
     if !countable {
         return Ok(None);
     }
-    let mut query = tsquery(&search.words);
-    let _ = write!(query, " & {}", quoted_term(&format!("{WORKSPACE_TERM}{}", workspace.as_str())));
+    let terms = Terms::of(workspace.as_str());
+    let mut query = terms.tsquery(&search.words);
+    let _ = write!(query, " & {}", quoted_term(&terms.facet(WORKSPACE_TERM, workspace.as_str())));
     if let StatusFilter::Only(status) = filter.status {
-        let _ = write!(query, " & {}", quoted_term(&format!("{STATUS_TERM}{}", status.as_str())));
+        let _ = write!(query, " & {}", quoted_term(&terms.facet(STATUS_TERM, status.as_str())));
     }
     if !filter.channels.is_empty() {
         let any: Vec<String> =
-            filter.channels.iter().map(|c| quoted_term(&format!("{CHANNEL_TERM}{}", c.as_str()))).collect();
+            filter.channels.iter().map(|c| quoted_term(&terms.facet(CHANNEL_TERM, c.as_str()))).collect();
         let _ = write!(query, " & ({})", any.join(" | "));
     }
     let sql = "SELECT COUNT(*) AS n FROM conversation_search WHERE doc @@ CAST(? AS tsquery)";
@@ -157,12 +210,18 @@ fn quoted_term(term: &str) -> String {
 /// Adds words to one conversation's document. PostgreSQL merges repeated lexemes itself;
 /// on SQLite only the words the document lacks are appended, so it does not grow with
 /// every note that repeats a word.
-pub async fn append_words<C: ConnectionTrait>(db: &C, seq: i64, words: &BTreeSet<String>) -> Result<(), AppError> {
+pub async fn append_words<C: ConnectionTrait>(
+    db: &C,
+    workspace: &WorkspaceId,
+    seq: i64,
+    words: &BTreeSet<String>,
+) -> Result<(), AppError> {
     let backend = db.get_database_backend();
+    let terms = Terms::of(workspace.as_str());
     let (sql, words) = match backend {
         DatabaseBackend::Postgres => (
             "UPDATE conversation_search SET doc = doc || array_to_tsvector(string_to_array(?, ' ')) WHERE seq = ?",
-            join(words),
+            terms.join(words),
         ),
         _ => {
             let held = db
@@ -176,8 +235,8 @@ pub async fn append_words<C: ConnectionTrait>(db: &C, seq: i64, words: &BTreeSet
                 .transpose()?
                 .unwrap_or_default();
             let held: BTreeSet<&str> = held.split(' ').collect();
-            let missing: BTreeSet<String> = words.iter().filter(|w| !held.contains(w.as_str())).cloned().collect();
-            ("UPDATE conversation_search SET doc = doc || ' ' || ? WHERE rowid = ?", join(&missing))
+            let missing = words.iter().filter(|w| !held.contains(terms.term(w).as_str()));
+            ("UPDATE conversation_search SET doc = doc || ' ' || ? WHERE rowid = ?", terms.join(missing))
         }
     };
     if words.is_empty() {
@@ -296,7 +355,8 @@ pub fn condition(backend: DatabaseBackend, ws: &str, search: &SearchQuery) -> Op
     } else {
         r#"SELECT "rowid" FROM "conversation_search" WHERE "conversation_search" MATCH ?"#
     };
-    let words = if postgres { tsquery(&search.words) } else { fts5_query(&search.words) };
+    let terms = Terms::of(ws);
+    let words = if postgres { terms.tsquery(&search.words) } else { terms.fts5_query(&search.words) };
     let Some(digits) = &search.phone_digits else {
         return Some(Expr::cust_with_values(format!(r#""conversations"."seq" IN ({by_words})"#), [words]));
     };
@@ -313,20 +373,6 @@ pub fn condition(backend: DatabaseBackend, ws: &str, search: &SearchQuery) -> Op
         format!(r#""conversations"."seq" IN ({by_words} UNION ALL {by_phone})"#),
         [words, ws.to_owned(), ws.to_owned(), digits.clone(), prefix_upper_bound(digits)],
     ))
-}
-
-/// `'w1':* & 'w2':*`. Words hold only letters and digits, so they need no escaping.
-fn tsquery(words: &[String]) -> String {
-    words.iter().map(|w| format!("'{w}':*")).collect::<Vec<_>>().join(" & ")
-}
-
-/// `"w1"* AND "w2"*`.
-fn fts5_query(words: &[String]) -> String {
-    words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" AND ")
-}
-
-fn join(words: &BTreeSet<String>) -> String {
-    words.iter().map(String::as_str).collect::<Vec<_>>().join(" ")
 }
 
 /// A raw statement with `?` placeholders, numbered for PostgreSQL.
@@ -355,10 +401,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn builds_engine_queries() {
+    fn builds_engine_queries_in_the_workspace_key() {
+        let terms = Terms::of("ws_demo");
         let words = vec!["jose".to_owned(), "wat".to_owned()];
-        assert_eq!(tsquery(&words), "'jose':* & 'wat':*");
-        assert_eq!(fts5_query(&words), "\"jose\"* AND \"wat\"*");
+        assert_eq!(terms.tsquery(&words), "'fe1142297fjose':* & 'fe1142297fwat':*");
+        assert_eq!(terms.fts5_query(&words), "\"fe1142297fjose\"* AND \"fe1142297fwat\"*");
+        let stored: BTreeSet<String> = ["heat", "wat"].map(String::from).into();
+        assert_eq!(terms.join(&stored), "fe1142297fheat fe1142297fwat");
+        assert_eq!(terms.facet(STATUS_TERM, "open"), "fe1142297f~s:open");
     }
 
     #[test]

@@ -29,6 +29,7 @@ mod paging;
 mod payloads;
 mod schema;
 mod search;
+mod search_isolation;
 mod serve;
 mod statements;
 mod status;
