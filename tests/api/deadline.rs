@@ -5,10 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use sea_orm::{ConnectionTrait, Database, DatabaseBackend, TransactionTrait};
 use serde_json::json;
 
-use crate::helpers::{contract_examples, spawn_app_with, TestApp};
+use crate::helpers::{contract_examples, hold_abc123, spawn_app_with, TestApp};
 
 /// Connections of the pool in use, as `/metrics` reports them.
 async fn connections_in_use(app: &TestApp) -> u64 {
@@ -24,15 +23,8 @@ async fn connections_in_use(app: &TestApp) -> u64 {
 async fn a_request_cancelled_at_its_deadline_frees_its_connection_while_the_database_is_still_blocked() {
     let app = spawn_app_with(|c| c.limits.request_timeout = Duration::from_millis(300)).await;
     app.import(&contract_examples()).await;
-    // Another client holds the conversation (PostgreSQL) or the database's write lock
-    // (SQLite) for longer than the whole test: the note's statement cannot finish.
-    let other = Database::connect(&app.database_url).await.unwrap();
-    let lock = other.begin().await.unwrap();
-    let holding = match other.get_database_backend() {
-        DatabaseBackend::Postgres => "SELECT 1 FROM conversations WHERE id = 'conv_abc123' FOR UPDATE",
-        _ => "UPDATE workspaces SET name = name",
-    };
-    lock.execute_unprepared(holding).await.unwrap();
+    // Held for longer than the whole test: the note's statement cannot finish.
+    let lock = hold_abc123(&app).await;
 
     let started = Instant::now();
     let note =

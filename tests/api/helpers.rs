@@ -473,3 +473,17 @@ impl Mutation {
         payload
     }
 }
+
+/// Holds, until the returned transaction ends, what a write to `conv_abc123` needs: the
+/// conversation's row lock on PostgreSQL, the database's write lock on SQLite.
+pub async fn hold_abc123(app: &TestApp) -> sea_orm::DatabaseTransaction {
+    use sea_orm::{DatabaseBackend, TransactionTrait};
+    let other = Database::connect(&app.database_url).await.expect("a second connection");
+    let lock = other.begin().await.expect("a transaction");
+    let holding = match other.get_database_backend() {
+        DatabaseBackend::Postgres => "SELECT 1 FROM conversations WHERE id = 'conv_abc123' FOR UPDATE",
+        _ => "UPDATE workspaces SET name = name",
+    };
+    lock.execute_unprepared(holding).await.expect("the lock is taken");
+    lock
+}

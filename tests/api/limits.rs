@@ -126,18 +126,10 @@ async fn bodies_over_the_limit_get_413() {
 
 #[tokio::test]
 async fn a_request_past_its_deadline_is_cancelled_with_a_clear_error_and_changes_nothing() {
-    use sea_orm::{ConnectionTrait, Database, DatabaseBackend, TransactionTrait};
     let app = spawn_app_with(|c| c.limits.request_timeout = Duration::from_millis(300)).await;
     app.import(&contract_examples()).await;
-    // Another client holds the conversation (PostgreSQL) or the database's write lock
-    // (SQLite), so the note cannot finish in time.
-    let other = Database::connect(&app.database_url).await.unwrap();
-    let lock = other.begin().await.unwrap();
-    let holding = match other.get_database_backend() {
-        DatabaseBackend::Postgres => "SELECT 1 FROM conversations WHERE id = 'conv_abc123' FOR UPDATE",
-        _ => "UPDATE workspaces SET name = name",
-    };
-    lock.execute_unprepared(holding).await.unwrap();
+    // Held so that the note cannot finish in time.
+    let lock = crate::helpers::hold_abc123(&app).await;
     let note =
         "mutation { addConversationNote(input: {conversationId: \"conv_abc123\", content: \"late\"}) { note { id } } }";
     let answer = app.gql(note, json!({})).await;
