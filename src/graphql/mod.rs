@@ -13,10 +13,14 @@ pub use context::{AppState, ContextExt, RequestContext};
 pub use limits::{count_selections, Guard, QueryLimits, SelectionCount};
 pub use loaders::Loaders;
 
+/// The workspace's inbox: a filtered, sorted page of conversations, or one by id.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(conversation::ConversationQuery);
 
+/// The actions on a conversation; each is one transaction that records what it changed.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(conversation::ConversationMutation);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -8,6 +8,7 @@ mod assign;
 mod auth;
 mod bad_input;
 mod cli;
+mod clients;
 mod concurrency;
 mod counts;
 mod cursor;
