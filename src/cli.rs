@@ -129,6 +129,10 @@ pub struct ServeArgs {
     /// 429 without a database lookup); 0 turns the limit off.
     #[arg(long, env = "INBOX_AUTH_FAILURE_RATE", default_value_t = 10)]
     pub auth_failure_rate: u32,
+    /// An origin whose browser pages may call the API (repeatable; `*` for any). Default:
+    /// none, except that `--demo` allows any.
+    #[arg(long = "cors-origin", env = "INBOX_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
     /// Failed authentications a client address may have in a burst.
     #[arg(long, env = "INBOX_AUTH_FAILURE_BURST", default_value_t = 100)]
     pub auth_failure_burst: u32,

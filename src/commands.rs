@@ -123,6 +123,10 @@ impl ServeArgs {
             }
         };
         config.bind.clone_from(&self.bind);
+        config.cors_origins.clone_from(&self.cors_origins);
+        if self.demo && config.cors_origins.is_empty() {
+            config.cors_origins.push("*".to_owned());
+        }
         config.database.max_connections = self.db_max_connections.max(1);
         config.database.acquire_timeout = seconds("db-acquire-timeout", self.db_acquire_timeout)?;
         let limits = &mut config.limits;

@@ -20,6 +20,8 @@ pub struct Config {
     pub database: StoreOptions,
     pub limits: Limits,
     pub clock: Arc<dyn Clock>,
+    /// Origins whose browser pages may call the API (`*` for any); none by default.
+    pub cors_origins: Vec<String>,
 }
 
 impl Config {
@@ -29,6 +31,7 @@ impl Config {
             database: StoreOptions::new(database_url),
             limits: Limits::default(),
             clock: Arc::new(SystemClock),
+            cors_origins: Vec::new(),
         }
     }
 }

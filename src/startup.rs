@@ -52,7 +52,7 @@ impl App {
     pub async fn with_store(config: &Config, store: Store) -> anyhow::Result<Self> {
         let state = AppState { store, clock: config.clock.clone() };
         let schema = build_schema(state.clone(), config.limits.query);
-        let router = router(HttpState::new(schema, state.clone(), config.limits));
+        let router = router(HttpState::new(schema, state.clone(), config.limits), &config.cors_origins);
         let listener =
             TcpListener::bind(&config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
         let port = listener.local_addr()?.port();

@@ -497,7 +497,12 @@ impl<'a> Responder<'a> {
         });
         match serde_json::to_vec(&response) {
             Ok(body) => {
-                let mut response = (status, [(header::CONTENT_TYPE, self.format.content_type())], body).into_response();
+                let headers = [
+                    (header::CONTENT_TYPE, self.format.content_type()),
+                    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                    (header::VARY, HeaderValue::from_static("Authorization, X-Workspace-ID, Accept, Accept-Encoding")),
+                ];
+                let mut response = (status, headers, body).into_response();
                 if let Ok(note) = note {
                     response.extensions_mut().insert(note);
                 }

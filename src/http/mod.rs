@@ -1,6 +1,7 @@
 //! The HTTP surface: `/graphql`, GraphiQL, health, readiness and metrics.
 
 mod auth;
+mod cors;
 mod fair_share;
 mod graphiql;
 mod graphql;
@@ -16,6 +17,9 @@ use axum::http::{header, StatusCode};
 use axum::routing::get;
 use axum::{middleware, Router};
 use tokio::sync::Semaphore;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
 
 use crate::config::Limits;
 use crate::graphql::{AppSchema, AppState};
@@ -56,15 +60,26 @@ impl HttpState {
     }
 }
 
-pub fn router(state: HttpState) -> Router {
-    Router::new()
+/// The routes, with what every response goes through: compression (gzip, brotli) of
+/// bodies over 1 KiB for clients that accept it, gzip request bodies decompressed (the
+/// body limit counts what they decompress to), CORS for the allowed origins, request ids
+/// and the access log.
+pub fn router(state: HttpState, cors_origins: &[String]) -> Router {
+    let compression = CompressionLayer::new().compress_when(
+        SizeAbove::new(1024).and(NotForContentType::GRPC).and(NotForContentType::IMAGES).and(NotForContentType::SSE),
+    );
+    let mut router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/", get(graphiql::page))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .layer(middleware::from_fn(telemetry::request_id))
-        .with_state(state)
+        .layer(RequestDecompressionLayer::new())
+        .layer(compression);
+    if let Some(cors) = cors::layer(cors_origins) {
+        router = router.layer(cors).layer(middleware::map_response(cors::preflight_no_content));
+    }
+    router.layer(middleware::from_fn(telemetry::request_id)).with_state(state)
 }
 
 /// 200 when the database answers, else 503.
