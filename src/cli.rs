@@ -129,6 +129,9 @@ pub struct ServeArgs {
     /// 429 without a database lookup); 0 turns the limit off.
     #[arg(long, env = "INBOX_AUTH_FAILURE_RATE", default_value_t = 10)]
     pub auth_failure_rate: u32,
+    /// Requests one batch (a JSON array body) may hold.
+    #[arg(long, env = "INBOX_MAX_BATCH", default_value_t = 10)]
+    pub max_batch: usize,
     /// An origin whose browser pages may call the API (repeatable; `*` for any). Default:
     /// none, except that `--demo` allows any.
     #[arg(long = "cors-origin", env = "INBOX_CORS_ORIGINS", value_delimiter = ',')]

@@ -149,6 +149,7 @@ impl ServeArgs {
         limits.max_in_flight = positive("max-in-flight", self.max_in_flight)?;
         limits.auth_failure_rate = self.auth_failure_rate;
         limits.auth_failure_burst = self.auth_failure_burst;
+        limits.max_batch = positive("max-batch", self.max_batch)?;
         Ok(())
     }
 }

@@ -68,6 +68,8 @@ pub struct Limits {
     pub auth_failure_rate: u32,
     /// Failed authentications an address may have in a burst (token bucket size).
     pub auth_failure_burst: u32,
+    /// Requests one batch (a JSON array body) may hold.
+    pub max_batch: usize,
 }
 
 impl Default for Limits {
@@ -86,6 +88,7 @@ impl Default for Limits {
             max_in_flight: 256,
             auth_failure_rate: 10,
             auth_failure_burst: 100,
+            max_batch: 10,
         }
     }
 }

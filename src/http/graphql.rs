@@ -90,8 +90,15 @@ pub async fn post(
                 Err(refused) => return Err(respond.discard_body(body, refused).await),
             };
             let body = respond.read_body(&headers, body).await?;
-            let request = request_from_body(&body).map_err(|message| respond.parse_failed(&message))?;
-            Ok(respond.execute(caller, request).await)
+            let max_batch = state.limits.max_batch;
+            let posted = requests_from_body(&body, max_batch).map_err(|refusal| match refusal {
+                Refusal::Unparsable(message) => respond.parse_failed(&message),
+                Refusal::BatchSize(message) => respond.bad_input(StatusCode::BAD_REQUEST, "body", &message),
+            })?;
+            match posted {
+                Posted::One(request) => Ok(respond.execute(&caller, request).await),
+                Posted::Batch(requests) => Ok(respond.execute_batch(&caller, requests).await),
+            }
         })
         .await
 }
@@ -121,19 +128,53 @@ pub async fn get(
                     "mutations are not allowed over GET; send them with POST",
                 ));
             }
-            Ok(respond.execute(caller, request).await)
+            Ok(respond.execute(&caller, request).await)
         })
         .await
 }
 
-/// A POST body as a GraphQL request, its nesting bounded before anything recursive reads it.
-fn request_from_body(body: &[u8]) -> Result<async_graphql::Request, String> {
-    nesting::check_body(body).map_err(|e| e.to_string())?;
+/// What a POST body holds: one request, or a batch (a JSON array) of them.
+enum Posted {
+    One(async_graphql::Request),
+    Batch(Vec<async_graphql::Request>),
+}
+
+/// Why a POST body is refused before anything runs.
+enum Refusal {
+    Unparsable(String),
+    BatchSize(String),
+}
+
+impl From<nesting::TooDeep> for Refusal {
+    fn from(err: nesting::TooDeep) -> Self {
+        Self::Unparsable(err.to_string())
+    }
+}
+
+/// A POST body as GraphQL requests, its nesting bounded before anything recursive reads it.
+fn requests_from_body(body: &[u8], max_batch: usize) -> Result<Posted, Refusal> {
+    let is_batch = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    if is_batch {
+        nesting::check_batch(body)?;
+        let requests: Vec<async_graphql::Request> = serde_json::from_slice(body)
+            .map_err(|err| Refusal::Unparsable(format!("the body is not a batch of GraphQL requests: {err}")))?;
+        if requests.is_empty() || requests.len() > max_batch {
+            let message = format!("a batch holds 1 to {max_batch} requests; this one has {}", requests.len());
+            return Err(Refusal::BatchSize(message));
+        }
+        for request in &requests {
+            nesting::check_document(&request.query)?;
+        }
+        return Ok(Posted::Batch(requests));
+    }
+    nesting::check_body(body)?;
     let request: async_graphql::Request = serde_json::from_slice(body).map_err(|err| {
-        format!("the body is not a GraphQL request ({{\"query\", \"variables\", \"operationName\"}}): {err}")
+        Refusal::Unparsable(format!(
+            "the body is not a GraphQL request ({{\"query\", \"variables\", \"operationName\"}}): {err}"
+        ))
     })?;
-    nesting::check_document(&request.query).map_err(|e| e.to_string())?;
-    Ok(request)
+    nesting::check_document(&request.query)?;
+    Ok(Posted::One(request))
 }
 
 /// The parameters of a GET request, as GraphQL over HTTP names them.
@@ -347,7 +388,44 @@ impl<'a> Responder<'a> {
         }
     }
 
-    async fn execute(&self, caller: Caller, mut request: async_graphql::Request) -> Response {
+    async fn execute(&self, caller: &Caller, request: async_graphql::Request) -> Response {
+        let (status, response) = self.run(caller, request).await;
+        self.render(status, response)
+    }
+
+    /// A batch, each operation in turn, each counted against the key's rate limit (the
+    /// first was counted on admission) and the query limits on its own; answered with
+    /// their answers in the same order.
+    async fn execute_batch(&self, caller: &Caller, requests: Vec<async_graphql::Request>) -> Response {
+        let mut answers = Vec::with_capacity(requests.len());
+        for (i, request) in requests.into_iter().enumerate() {
+            if i > 0 {
+                if let Err(wait) = self.state.rate_limiter.check(&caller.key_hash) {
+                    self.state.metrics.rate_limited();
+                    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                    let mut error =
+                        ServerError::new(format!("too many requests for this API key; retry in {seconds} s"), None);
+                    error.extensions.get_or_insert_with(Default::default).set("code", code::RATE_LIMITED);
+                    answers.push(self.stamped(async_graphql::Response::from_errors(vec![error])));
+                    continue;
+                }
+            }
+            let (_, answer) = self.run(caller, request).await;
+            answers.push(self.stamped(answer));
+        }
+        let code = answers.iter().find_map(|a| a.errors.first()?.extensions.as_ref()?.get("code").cloned());
+        self.note(|note| note.label = "batch".to_owned());
+        match serde_json::to_vec(&answers) {
+            Ok(body) => self.json(StatusCode::OK, body, code),
+            Err(err) => {
+                tracing::error!(error = %err, "could not serialise a batch of GraphQL responses");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        }
+    }
+
+    /// One operation, checked, run and recoded; what it answers and with which status.
+    async fn run(&self, caller: &Caller, mut request: async_graphql::Request) -> (StatusCode, async_graphql::Response) {
         let operation = Operation::of(&mut request);
         self.note(|note| {
             note.operation.clone_from(&operation.name);
@@ -369,7 +447,7 @@ impl<'a> Responder<'a> {
                     Format::GraphqlResponse => StatusCode::BAD_REQUEST,
                     Format::Json => StatusCode::OK,
                 };
-                return self.render(status, async_graphql::Response::from_errors(vec![err.to_server_error()]));
+                return (status, async_graphql::Response::from_errors(vec![err.to_server_error()]));
             }
         };
         // Waits for room in the workspace's share of the database (within the deadline).
@@ -380,7 +458,7 @@ impl<'a> Responder<'a> {
             workspace = %caller.workspace,
         );
         let loaders = Loaders::new(&self.state.app.store, &caller.workspace);
-        let request = request.data(RequestContext { workspace: caller.workspace }).data(loaders);
+        let request = request.data(RequestContext { workspace: caller.workspace.clone() }).data(loaders);
         let mut response = self.state.schema.execute(request).instrument(span).await;
         if let Some(sites) = sites {
             sites.recode(&mut response.errors);
@@ -392,8 +470,7 @@ impl<'a> Responder<'a> {
             .and_then(|x| x.get("code"))
             .map_or_else(|| "ok".to_owned(), |c| c.to_string().trim_matches('"').to_owned());
         self.state.metrics.observe(&operation.label, &outcome, self.started.elapsed().as_secs_f64());
-        let status = self.status_of(&response);
-        self.render(status, response)
+        (self.status_of(&response), response)
     }
 
     fn note(&self, change: impl FnOnce(&mut AccessNote)) {
@@ -486,32 +563,38 @@ impl<'a> Responder<'a> {
         self.render(status, async_graphql::Response::from_errors(vec![error]))
     }
 
-    fn render(&self, status: StatusCode, mut response: async_graphql::Response) -> Response {
-        let now = self.state.app.clock.now();
-        response.extensions.insert("requestId".into(), async_graphql::Value::from(self.request_id.0.clone()));
-        response.extensions.insert("timestamp".into(), async_graphql::Value::from(format_timestamp(now)));
+    fn render(&self, status: StatusCode, response: async_graphql::Response) -> Response {
+        let response = self.stamped(response);
         let code = response.errors.first().and_then(|e| e.extensions.as_ref()?.get("code").cloned());
-        let note = self.access.lock().map(|mut note| {
-            note.code = code.map(|c| c.to_string().trim_matches('"').to_owned());
-            note.clone()
-        });
         match serde_json::to_vec(&response) {
-            Ok(body) => {
-                let headers = [
-                    (header::CONTENT_TYPE, self.format.content_type()),
-                    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-                    (header::VARY, HeaderValue::from_static("Authorization, X-Workspace-ID, Accept, Accept-Encoding")),
-                ];
-                let mut response = (status, headers, body).into_response();
-                if let Ok(note) = note {
-                    response.extensions_mut().insert(note);
-                }
-                response
-            }
+            Ok(body) => self.json(status, body, code),
             Err(err) => {
                 tracing::error!(error = %err, "could not serialise a GraphQL response");
                 StatusCode::INTERNAL_SERVER_ERROR.into_response()
             }
         }
+    }
+
+    /// The answer with the request's id and the time in its extensions.
+    fn stamped(&self, mut response: async_graphql::Response) -> async_graphql::Response {
+        let now = self.state.app.clock.now();
+        response.extensions.insert("requestId".into(), async_graphql::Value::from(self.request_id.0.clone()));
+        response.extensions.insert("timestamp".into(), async_graphql::Value::from(format_timestamp(now)));
+        response
+    }
+
+    /// A serialised answer with its headers, and the access log's note.
+    fn json(&self, status: StatusCode, body: Vec<u8>, code: Option<async_graphql::Value>) -> Response {
+        let headers = [
+            (header::CONTENT_TYPE, self.format.content_type()),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            (header::VARY, HeaderValue::from_static("Authorization, X-Workspace-ID, Accept, Accept-Encoding")),
+        ];
+        let mut response = (status, headers, body).into_response();
+        if let Ok(mut note) = self.access.lock() {
+            note.code = code.map(|c| c.to_string().trim_matches('"').to_owned());
+            response.extensions_mut().insert(note.clone());
+        }
+        response
     }
 }

@@ -24,6 +24,11 @@ pub fn check_body(json: &[u8]) -> Result<(), TooDeep> {
     check(json, Syntax::Json, MAX_NESTING + 2).map_err(|_| TooDeep { limit: MAX_NESTING })
 }
 
+/// A batch: an array of request bodies.
+pub fn check_batch(json: &[u8]) -> Result<(), TooDeep> {
+    check(json, Syntax::Json, MAX_NESTING + 3).map_err(|_| TooDeep { limit: MAX_NESTING })
+}
+
 /// The text being scanned: GraphQL has comments and block strings, JSON has neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Syntax {

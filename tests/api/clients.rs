@@ -172,3 +172,68 @@ async fn graphql_answers_are_not_stored_by_caches() {
         assert!(vary.split(", ").any(|v| v == wanted), "{wanted} in {vary}");
     }
 }
+
+async fn post_batch(app: &TestApp, batch: &Value) -> (u16, Value) {
+    let response = graphql_post(&app.client, &app.address, app.own()).json(batch).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_batch_is_answered_in_order_each_operation_on_its_own() {
+    let app = spawn_app().await;
+    app.import(&crate::helpers::contract_examples()).await;
+    let batch = json!([
+        {"query": "query One { conversation(id: \"conv_abc123\") { id } }"},
+        {"query": "mutation Tag($input: ConversationTagsInput!) { addConversationTags(input: $input) { conversation { tags } } }",
+         "variables": {"input": {"conversationId": "conv_def456", "tags": ["vip"]}}},
+        {"query": "{ conversations(limit: 0) { pagination { total } } }"},
+        {"query": "{ nope }"},
+        {"query": "query Two { conversation(id: \"conv_def456\") { tags } }"},
+    ]);
+    let (status, answers) = post_batch(&app, &batch).await;
+    assert_eq!(status, 200);
+    let answers = answers.as_array().unwrap();
+    assert_eq!(answers.len(), 5);
+    assert_eq!(answers[0]["data"]["conversation"]["id"], "conv_abc123");
+    assert_eq!(
+        answers[1]["data"]["addConversationTags"]["conversation"]["tags"],
+        json!(["sales_inquiry", "maintenance_plan", "vip"])
+    );
+    assert_eq!(answers[2]["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(answers[3]["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED");
+    assert_eq!(answers[4]["data"]["conversation"]["tags"], json!(["sales_inquiry", "maintenance_plan", "vip"]));
+    for answer in answers {
+        assert!(answer["extensions"]["requestId"].is_string(), "{answer}");
+    }
+}
+
+#[tokio::test]
+async fn a_batch_is_bounded_and_each_operation_counts_against_the_limits() {
+    let app = spawn_app_with(|c| {
+        c.limits.rate_per_second = 1;
+        c.limits.rate_burst = 2;
+    })
+    .await;
+    let one = json!({"query": "{ __typename }"});
+    // The bucket holds two: the third operation of the batch is over the rate limit.
+    let (status, answers) = post_batch(&app, &json!([one, one, one])).await;
+    assert_eq!(status, 200);
+    assert_eq!(answers[0]["data"]["__typename"], "Query");
+    assert_eq!(answers[1]["data"]["__typename"], "Query");
+    assert_eq!(answers[2]["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+
+    let app = spawn_app_with(|c| c.limits.max_batch = 3).await;
+    let (status, refused) = post_batch(&app, &json!([one, one, one, one])).await;
+    assert_eq!(status, 400);
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(refused["errors"][0]["extensions"]["field"], "body");
+    let (_, empty) = post_batch(&app, &json!([])).await;
+    assert_eq!(empty["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+
+    // Each operation is held to the query limits on its own.
+    let app = spawn_app_with(|c| c.limits.query.depth = 3).await;
+    let deep = json!({"query": "{ conversations { conversations { customer { id } } } }"});
+    let (_, answers) = post_batch(&app, &json!([one, deep])).await;
+    assert_eq!(answers[0]["data"]["__typename"], "Query");
+    assert_eq!(answers[1]["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED");
+}
