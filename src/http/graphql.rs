@@ -96,7 +96,7 @@ pub async fn post(
                 Refusal::BatchSize(message) => respond.bad_input(StatusCode::BAD_REQUEST, "body", &message),
             })?;
             match posted {
-                Posted::One(request) => Ok(respond.execute(&caller, request).await),
+                Posted::One(request) => Ok(respond.execute(&caller, *request).await),
                 Posted::Batch(requests) => Ok(respond.execute_batch(&caller, requests).await),
             }
         })
@@ -135,7 +135,7 @@ pub async fn get(
 
 /// What a POST body holds: one request, or a batch (a JSON array) of them.
 enum Posted {
-    One(async_graphql::Request),
+    One(Box<async_graphql::Request>),
     Batch(Vec<async_graphql::Request>),
 }
 
@@ -174,7 +174,7 @@ fn requests_from_body(body: &[u8], max_batch: usize) -> Result<Posted, Refusal> 
         ))
     })?;
     nesting::check_document(&request.query)?;
-    Ok(Posted::One(request))
+    Ok(Posted::One(Box::new(request)))
 }
 
 /// The parameters of a GET request, as GraphQL over HTTP names them.
