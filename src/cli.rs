@@ -129,6 +129,10 @@ pub struct ServeArgs {
     /// 429 without a database lookup); 0 turns the limit off.
     #[arg(long, env = "INBOX_AUTH_FAILURE_RATE", default_value_t = 10)]
     pub auth_failure_rate: u32,
+    /// Whether clients may ask for the schema (`__schema`, `__type`); `off` in production
+    /// if the schema is not to be shown.
+    #[arg(long, env = "INBOX_INTROSPECTION", value_enum, default_value_t = Switch::On)]
+    pub introspection: Switch,
     /// Requests one batch (a JSON array body) may hold.
     #[arg(long, env = "INBOX_MAX_BATCH", default_value_t = 10)]
     pub max_batch: usize,
@@ -139,6 +143,13 @@ pub struct ServeArgs {
     /// Failed authentications a client address may have in a burst.
     #[arg(long, env = "INBOX_AUTH_FAILURE_BURST", default_value_t = 100)]
     pub auth_failure_burst: u32,
+}
+
+/// A setting that is on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,6 +10,7 @@ use async_graphql::parser::types::{
 };
 use async_graphql::{Name, Positioned, ServerError, ServerResult, ValidationResult, Variables};
 
+use super::depth;
 use crate::error::code;
 
 /// The limits; the defaults let the richest legitimate inbox page of 100 conversations
@@ -18,7 +19,8 @@ use crate::error::code;
 /// and refuse alias or fragment blow-ups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueryLimits {
-    /// Levels of nested selections.
+    /// Levels of nested fields of the schema's own types (introspection is bounded by
+    /// its own rule: see [`super::depth`]).
     pub depth: usize,
     /// async-graphql's complexity, in which a `conversations` page counts `limit` times,
     /// plus what its SQL costs beyond its rows ([`SEARCH_COST`], [`TOTAL_COST`]).
@@ -28,11 +30,13 @@ pub struct QueryLimits {
     /// Fields at the root of an operation (aliases each count): each may run its own SQL
     /// at the same time as the others.
     pub root_fields: usize,
+    /// Whether `__schema` and `__type` may be asked (`serve --introspection off`).
+    pub introspection: bool,
 }
 
 impl Default for QueryLimits {
     fn default() -> Self {
-        Self { depth: 12, complexity: 5_000, selections: 500, root_fields: 20 }
+        Self { depth: 12, complexity: 5_000, selections: 500, root_fields: 20, introspection: true }
     }
 }
 
@@ -106,6 +110,20 @@ impl Extension for GuardExtension {
             }
         }
         let doc = next.run(ctx, query, variables).await.map_err(|e| with_code(e, code::GRAPHQL_PARSE_FAILED))?;
+        let refuse = |message: String| Err(with_code(ServerError::new(message, None), code::GRAPHQL_VALIDATION_FAILED));
+        if depth::field_depth(&doc) > self.limits.depth {
+            return refuse(format!("the query is nested too deep: the depth limit is {}", self.limits.depth));
+        }
+        if !self.limits.introspection && depth::asks_introspection(&doc) {
+            return refuse("introspection (__schema, __type) is turned off on this gateway".to_owned());
+        }
+        if depth::introspection_too_deep(&doc) {
+            return refuse(format!(
+                "the introspection query is nested too deep: a path may hold at most {} of fields, inputFields, \
+                 interfaces and possibleTypes",
+                depth::MAX_INTROSPECTION_LISTS - 1
+            ));
+        }
         let cost = DocumentCost::of(&doc, variables);
         if cost.root_fields > self.limits.root_fields {
             let message = format!(
@@ -129,9 +147,6 @@ impl Extension for GuardExtension {
                 .map(|mut e| {
                     e.message = match e.message.as_str() {
                         "Query is too complex." => self.too_complex(None),
-                        "Query is nested too deep." => {
-                            format!("the query is nested too deep: the depth limit is {}", self.limits.depth)
-                        }
                         _ => e.message,
                     };
                     with_code(e, code::GRAPHQL_VALIDATION_FAILED)

@@ -2,6 +2,7 @@
 
 mod context;
 mod conversation;
+mod depth;
 pub mod inputs_check;
 mod limits;
 mod loaders;
@@ -27,12 +28,16 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// The schema with the shared state; each request adds its [`RequestContext`] and [`Loaders`].
 pub fn build_schema(state: AppState, limits: QueryLimits) -> AppSchema {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+    // The depth limit is the guard's: async-graphql's would count introspection's levels.
+    let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
         .data(state)
         .extension(Guard(limits))
-        .limit_depth(limits.depth)
-        .limit_complexity(limits.complexity)
-        .finish()
+        .limit_complexity(limits.complexity);
+    if limits.introspection {
+        builder.finish()
+    } else {
+        builder.disable_introspection().finish()
+    }
 }
 
 /// The SDL the server serves, with sorted fields: what `schema.graphql` holds.
