@@ -136,6 +136,9 @@ pub struct ServeArgs {
     /// Requests one batch (a JSON array body) may hold.
     #[arg(long, env = "INBOX_MAX_BATCH", default_value_t = 10)]
     pub max_batch: usize,
+    /// Automatic persisted queries remembered (least recently used first out).
+    #[arg(long, env = "INBOX_APQ_CACHE_SIZE", default_value_t = 1_000)]
+    pub apq_cache_size: usize,
     /// An origin whose browser pages may call the API (repeatable; `*` for any). Default:
     /// none, except that `--demo` allows any.
     #[arg(long = "cors-origin", env = "INBOX_CORS_ORIGINS", value_delimiter = ',')]

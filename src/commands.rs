@@ -150,6 +150,7 @@ impl ServeArgs {
         limits.auth_failure_rate = self.auth_failure_rate;
         limits.auth_failure_burst = self.auth_failure_burst;
         limits.max_batch = positive("max-batch", self.max_batch)?;
+        limits.apq_cache_size = positive("apq-cache-size", self.apq_cache_size)?;
         limits.query.introspection = self.introspection == crate::cli::Switch::On;
         Ok(())
     }

@@ -70,6 +70,8 @@ pub struct Limits {
     pub auth_failure_burst: u32,
     /// Requests one batch (a JSON array body) may hold.
     pub max_batch: usize,
+    /// Automatic persisted queries remembered (least recently used first out).
+    pub apq_cache_size: usize,
 }
 
 impl Default for Limits {
@@ -89,6 +91,7 @@ impl Default for Limits {
             auth_failure_rate: 10,
             auth_failure_burst: 100,
             max_batch: 10,
+            apq_cache_size: 1_000,
         }
     }
 }

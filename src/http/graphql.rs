@@ -19,6 +19,7 @@ use tracing::Instrument;
 
 use super::auth::{self, Caller};
 use super::nesting;
+use super::persisted::Unresolved;
 use super::{graphiql, HttpState};
 use crate::domain::{abbreviate, format_timestamp};
 use crate::error::{code, AppError};
@@ -121,6 +122,8 @@ pub async fn get(
             let _permit = respond.in_flight()?;
             let caller = respond.admit(&headers, peer.ip()).await?;
             let mut request = request_from_query_string(&query).map_err(|message| respond.parse_failed(&message))?;
+            // A persisted query is looked up first: it may be a mutation, which GET may not run.
+            respond.resolve_persisted(&mut request).map_err(|answer| respond.render(StatusCode::OK, answer))?;
             if Operation::of(&mut request).is_mutation {
                 return Err(respond.error(
                     StatusCode::METHOD_NOT_ALLOWED,
@@ -184,11 +187,12 @@ struct GetParams {
     #[serde(rename = "operationName")]
     operation_name: Option<String>,
     variables: Option<String>,
+    extensions: Option<String>,
 }
 
 fn request_from_query_string(query: &str) -> Result<async_graphql::Request, String> {
     let params: GetParams = serde_urlencoded::from_str(query).map_err(|e| format!("bad query string: {e}"))?;
-    let query = params.query.ok_or("the `query` parameter is required")?;
+    let query = params.query.unwrap_or_default();
     nesting::check_document(&query).map_err(|e| e.to_string())?;
     let mut request = async_graphql::Request::new(query);
     if let Some(name) = params.operation_name.filter(|n| !n.is_empty()) {
@@ -199,6 +203,14 @@ fn request_from_query_string(query: &str) -> Result<async_graphql::Request, Stri
         let json: serde_json::Value =
             serde_json::from_str(&variables).map_err(|e| format!("`variables` is not JSON: {e}"))?;
         request = request.variables(async_graphql::Variables::from_json(json));
+    }
+    if let Some(extensions) = params.extensions.filter(|v| !v.is_empty()) {
+        nesting::check_variables(&extensions).map_err(|e| e.to_string())?;
+        request.extensions =
+            serde_json::from_str(&extensions).map_err(|e| format!("`extensions` is not a JSON object: {e}"))?;
+    }
+    if request.query.is_empty() && !request.extensions.0.contains_key("persistedQuery") {
+        return Err("the `query` parameter is required".to_owned());
     }
     Ok(request)
 }
@@ -424,8 +436,29 @@ impl<'a> Responder<'a> {
         }
     }
 
+    /// A request that names a persisted query gets its text (or remembers it); `Err` is
+    /// the answer when it cannot run.
+    fn resolve_persisted(&self, request: &mut async_graphql::Request) -> Result<(), async_graphql::Response> {
+        let error = match self.state.persisted.resolve(request) {
+            Ok(()) => return Ok(()),
+            // The message Apollo's link looks for, beside the contract's code.
+            Err(Unresolved::NotFound) => {
+                let mut error = ServerError::new("PersistedQueryNotFound", None);
+                error.extensions.get_or_insert_with(Default::default).set("code", code::PERSISTED_QUERY_NOT_FOUND);
+                error
+            }
+            Err(Unresolved::Invalid(err)) => err.to_server_error(),
+        };
+        let code = error.extensions.as_ref().and_then(|x| x.get("code")).map(ToString::to_string).unwrap_or_default();
+        self.state.metrics.observe(UNPARSED, code.trim_matches('"'), self.started.elapsed().as_secs_f64());
+        Err(async_graphql::Response::from_errors(vec![error]))
+    }
+
     /// One operation, checked, run and recoded; what it answers and with which status.
     async fn run(&self, caller: &Caller, mut request: async_graphql::Request) -> (StatusCode, async_graphql::Response) {
+        if let Err(answer) = self.resolve_persisted(&mut request) {
+            return (StatusCode::OK, answer);
+        }
         let operation = Operation::of(&mut request);
         self.note(|note| {
             note.operation.clone_from(&operation.name);

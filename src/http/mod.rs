@@ -7,6 +7,7 @@ mod graphiql;
 mod graphql;
 mod metrics;
 mod nesting;
+mod persisted;
 mod rate_limit;
 mod server;
 
@@ -43,6 +44,7 @@ pub struct HttpState {
     /// One permit per GraphQL request being handled.
     pub in_flight: Arc<Semaphore>,
     pub fair_share: FairShare,
+    pub persisted: persisted::PersistedQueries,
 }
 
 impl HttpState {
@@ -55,6 +57,7 @@ impl HttpState {
             auth_failures: AuthFailures::new(limits.auth_failure_rate, limits.auth_failure_burst),
             in_flight: Arc::new(Semaphore::new(limits.max_in_flight)),
             fair_share: FairShare::new(limits.workspace_concurrency),
+            persisted: persisted::PersistedQueries::new(limits.apq_cache_size),
             limits,
         }
     }

@@ -237,3 +237,83 @@ async fn a_batch_is_bounded_and_each_operation_counts_against_the_limits() {
     assert_eq!(answers[0]["data"]["__typename"], "Query");
     assert_eq!(answers[1]["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED");
 }
+
+fn sha256(text: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
+fn persisted(query: Option<&str>, hash: &str) -> Value {
+    let mut body = json!({"extensions": {"persistedQuery": {"version": 1, "sha256Hash": hash}}});
+    if let Some(query) = query {
+        body["query"] = json!(query);
+    }
+    body
+}
+
+async fn post_json(app: &TestApp, body: &Value) -> (u16, Value) {
+    let response = graphql_post(&app.client, &app.address, app.own()).json(body).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn automatic_persisted_queries_follow_apollos_protocol() {
+    let app = spawn_app().await;
+    let query = "query Hello { __typename }";
+    let hash = sha256(query);
+
+    let (status, unknown) = post_json(&app, &persisted(None, &hash)).await;
+    assert_eq!(status, 200);
+    assert_eq!(unknown["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND");
+    assert_eq!(unknown["errors"][0]["message"], "PersistedQueryNotFound");
+
+    let (_, registered) = post_json(&app, &persisted(Some(query), &hash)).await;
+    assert_eq!(registered["data"]["__typename"], "Query");
+    let (_, by_hash) = post_json(&app, &persisted(None, &hash)).await;
+    assert_eq!(by_hash["data"]["__typename"], "Query");
+
+    // GET with the hash alone, so that a CDN can cache it.
+    let extensions = json!({"persistedQuery": {"version": 1, "sha256Hash": hash}}).to_string();
+    let got = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .query(&[("operationName", "Hello"), ("extensions", extensions.as_str())])
+        .bearer_auth(&app.api_key)
+        .header("X-Workspace-ID", &app.workspace)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.json::<Value>().await.unwrap()["data"]["__typename"], "Query");
+
+    let (_, mismatch) = post_json(&app, &persisted(Some("{ __typename }"), &sha256("{ other }"))).await;
+    assert_eq!(mismatch["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(mismatch["errors"][0]["extensions"]["field"], "extensions.persistedQuery");
+}
+
+#[tokio::test]
+async fn a_persisted_mutation_is_not_run_over_get_and_the_store_is_bounded() {
+    let app = spawn_app_with(|c| c.limits.apq_cache_size = 1).await;
+    let mutation =
+        "mutation { addConversationTags(input: {conversationId: \"nope\", tags: [\"a\"]}) { conversation { id } } }";
+    let (_, registered) = post_json(&app, &persisted(Some(mutation), &sha256(mutation))).await;
+    assert_eq!(registered["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    let extensions = json!({"persistedQuery": {"version": 1, "sha256Hash": sha256(mutation)}}).to_string();
+    let got = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .query(&[("extensions", extensions.as_str())])
+        .bearer_auth(&app.api_key)
+        .header("X-Workspace-ID", &app.workspace)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 405);
+
+    let query = "{ __typename }";
+    post_json(&app, &persisted(Some(query), &sha256(query))).await;
+    let (_, forgotten) = post_json(&app, &persisted(None, &sha256(mutation))).await;
+    assert_eq!(forgotten["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND", "one query is kept");
+    let (_, kept) = post_json(&app, &persisted(None, &sha256(query))).await;
+    assert_eq!(kept["data"]["__typename"], "Query");
+}
