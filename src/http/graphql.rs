@@ -123,7 +123,7 @@ pub async fn get(
             let caller = respond.admit(&headers, peer.ip()).await?;
             let mut request = request_from_query_string(&query).map_err(|message| respond.parse_failed(&message))?;
             // A persisted query is looked up first: it may be a mutation, which GET may not run.
-            respond.resolve_persisted(&mut request).map_err(|answer| respond.render(StatusCode::OK, answer))?;
+            respond.resolve_persisted(&mut request).map_err(|answer| respond.render(StatusCode::OK, *answer))?;
             if Operation::of(&mut request).is_mutation {
                 return Err(respond.error(
                     StatusCode::METHOD_NOT_ALLOWED,
@@ -438,7 +438,7 @@ impl<'a> Responder<'a> {
 
     /// A request that names a persisted query gets its text (or remembers it); `Err` is
     /// the answer when it cannot run.
-    fn resolve_persisted(&self, request: &mut async_graphql::Request) -> Result<(), async_graphql::Response> {
+    fn resolve_persisted(&self, request: &mut async_graphql::Request) -> Result<(), Box<async_graphql::Response>> {
         let error = match self.state.persisted.resolve(request) {
             Ok(()) => return Ok(()),
             // The message Apollo's link looks for, beside the contract's code.
@@ -451,13 +451,13 @@ impl<'a> Responder<'a> {
         };
         let code = error.extensions.as_ref().and_then(|x| x.get("code")).map(ToString::to_string).unwrap_or_default();
         self.state.metrics.observe(UNPARSED, code.trim_matches('"'), self.started.elapsed().as_secs_f64());
-        Err(async_graphql::Response::from_errors(vec![error]))
+        Err(Box::new(async_graphql::Response::from_errors(vec![error])))
     }
 
     /// One operation, checked, run and recoded; what it answers and with which status.
     async fn run(&self, caller: &Caller, mut request: async_graphql::Request) -> (StatusCode, async_graphql::Response) {
         if let Err(answer) = self.resolve_persisted(&mut request) {
-            return (StatusCode::OK, answer);
+            return (StatusCode::OK, *answer);
         }
         let operation = Operation::of(&mut request);
         self.note(|note| {
