@@ -77,7 +77,9 @@ impl Store {
             .connect_timeout(options.acquire_timeout)
             .sqlx_logging(false)
             .map_sqlx_sqlite_opts(move |o| {
-                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                // `sqlite://inbox.db` works without `?mode=rwc`: the file is made when missing.
+                o.create_if_missing(true)
+                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                     .busy_timeout(busy_timeout)
             });

@@ -463,3 +463,13 @@ async fn serve_demo_again_duplicates_nothing_and_prints_a_new_key() {
     assert!(before["conversations"]["pagination"]["total"].as_i64().unwrap() >= 2);
     drop(second);
 }
+
+#[tokio::test]
+async fn a_sqlite_url_without_mode_makes_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fresh.db");
+    let url = format!("sqlite://{}", path.display());
+    let created = run(&url, &["workspace", "create", "--name", "Fresh HVAC"], None).await.json_line();
+    assert!(created["workspace_id"].is_string(), "{created}");
+    assert!(path.exists(), "the database file was made");
+}
