@@ -67,8 +67,31 @@ impl StoreOptions {
 
 impl Store {
     /// Connects (SQLite in WAL mode with a busy timeout; PostgreSQL as given), with the
-    /// statement timeout on every connection of the pool.
+    /// statement timeout on every connection of the pool. When no connection can be made,
+    /// the error says why (the pool alone says only that it timed out).
     pub async fn connect(options: &StoreOptions) -> Result<Self, DbErr> {
+        match Self::connect_pool(options).await {
+            Err(err) if crate::error::is_unreachable(&err) => Err(Self::why_unreachable(options).await.unwrap_or(err)),
+            connected => connected,
+        }
+    }
+
+    /// The error of one connection made directly, without the pool, within the acquire
+    /// timeout; `None` when it connects after all.
+    async fn why_unreachable(options: &StoreOptions) -> Option<DbErr> {
+        use sea_orm::sqlx::Connection;
+        let attempt = async {
+            if options.url.starts_with("postgres") {
+                sea_orm::sqlx::PgConnection::connect(&options.url).await.err()
+            } else {
+                sea_orm::sqlx::SqliteConnection::connect(&options.url).await.err()
+            }
+        };
+        let err = tokio::time::timeout(options.acquire_timeout, attempt).await.ok()??;
+        Some(DbErr::Conn(sea_orm::RuntimeErr::SqlxError(err.into())))
+    }
+
+    async fn connect_pool(options: &StoreOptions) -> Result<Self, DbErr> {
         let limit = options.statement_timeout;
         let busy_timeout = limit.map_or(SQLITE_BUSY_TIMEOUT, |limit| limit.min(SQLITE_BUSY_TIMEOUT));
         let mut opts = ConnectOptions::new(options.url.clone());
