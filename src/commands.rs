@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::cli::{ApiKeyCommand, Cli, Command, ServeArgs, WorkspaceCommand};
 use crate::config::Config;
 use crate::demo;
-use crate::domain::{format_timestamp, ApiKey, ApiKeyId, ConversationFilter, WorkspaceId};
+use crate::domain::{format_timestamp, ApiKey, ApiKeyId, WorkspaceId};
 use crate::startup::{open_serving_store, open_store, App};
 use crate::store::{ApiKeyInfo, Store};
 
@@ -156,14 +156,14 @@ impl ServeArgs {
     }
 }
 
-/// Loads the demo workspace unless it already holds conversations, and issues a key.
+/// Loads the demo workspace, or restores it to its documented state (statuses,
+/// assignees, tags and imported notes as shipped: an import upserts every conversation),
+/// and issues a key.
 async fn load_demo(store: &Store, config: &Config) -> anyhow::Result<ApiKey> {
     let workspace = WorkspaceId::new_unchecked(demo::DEMO_WORKSPACE_ID);
     store.ensure_workspace(&workspace, demo::DEMO_WORKSPACE_NAME, config.clock.now()).await?;
-    if store.count_conversations(&workspace, &ConversationFilter::default()).await? == 0 {
-        let summary = store.import(&workspace, &demo::demo_conversations()).await?;
-        tracing::info!(conversations = summary.conversations, "demo workspace loaded");
-    }
+    let summary = store.import(&workspace, &demo::demo_conversations()).await?;
+    tracing::info!(conversations = summary.conversations, "demo workspace loaded in its documented state");
     Ok(store.create_api_key(&workspace, config.clock.now()).await?)
 }
 

@@ -467,6 +467,28 @@ async fn serve_demo_again_duplicates_nothing_and_prints_a_new_key() {
 }
 
 #[tokio::test]
+async fn serve_demo_restores_the_documented_demo_at_each_start() {
+    let app = spawn_app().await;
+    let (first, port, printed) = serve_demo(&app.database_url).await;
+    let documented = get(&app, port, &printed, ABC123).await;
+    let total = get(&app, port, &printed, TOTAL).await;
+    let readme_mutations = "mutation {
+        s: updateConversationStatus(input: {conversationId: \"conv_abc123\", status: RESOLVED, resolutionNotes: \"Replaced the thermocouple\"}) { conversation { id } }
+        t: addConversationTags(input: {conversationId: \"conv_abc123\", tags: [\"follow_up\", \"VIP\"]}) { conversation { id } }
+        a: assignConversation(input: {conversationId: \"conv_def456\", assigneeId: \"user_789\"}) { conversation { id } } }";
+    get(&app, port, &printed, readme_mutations).await;
+    assert_ne!(get(&app, port, &printed, ABC123).await, documented);
+    drop(first);
+
+    let (second, port, again) = serve_demo(&app.database_url).await;
+    assert_eq!(get(&app, port, &again, ABC123).await, documented);
+    assert_eq!(get(&app, port, &again, TOTAL).await, total);
+    let def = get(&app, port, &again, "{ conversation(id: \"conv_def456\") { assignee { id } } }").await;
+    assert_eq!(def["conversation"]["assignee"], Value::Null);
+    drop(second);
+}
+
+#[tokio::test]
 async fn a_sqlite_url_without_mode_makes_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fresh.db");
