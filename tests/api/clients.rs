@@ -173,8 +173,9 @@ async fn graphql_answers_are_not_stored_by_caches() {
     }
 }
 
-async fn post_batch(app: &TestApp, batch: &Value) -> (u16, Value) {
-    let response = graphql_post(&app.client, &app.address, app.own()).json(batch).send().await.unwrap();
+/// POSTs a JSON body (one request or a batch); the status and the JSON answer.
+async fn post_json(app: &TestApp, body: &Value) -> (u16, Value) {
+    let response = graphql_post(&app.client, &app.address, app.own()).json(body).send().await.unwrap();
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
@@ -190,7 +191,7 @@ async fn a_batch_is_answered_in_order_each_operation_on_its_own() {
         {"query": "{ nope }"},
         {"query": "query Two { conversation(id: \"conv_def456\") { tags } }"},
     ]);
-    let (status, answers) = post_batch(&app, &batch).await;
+    let (status, answers) = post_json(&app, &batch).await;
     assert_eq!(status, 200);
     let answers = answers.as_array().unwrap();
     assert_eq!(answers.len(), 5);
@@ -216,24 +217,24 @@ async fn a_batch_is_bounded_and_each_operation_counts_against_the_limits() {
     .await;
     let one = json!({"query": "{ __typename }"});
     // The bucket holds two: the third operation of the batch is over the rate limit.
-    let (status, answers) = post_batch(&app, &json!([one, one, one])).await;
+    let (status, answers) = post_json(&app, &json!([one, one, one])).await;
     assert_eq!(status, 200);
     assert_eq!(answers[0]["data"]["__typename"], "Query");
     assert_eq!(answers[1]["data"]["__typename"], "Query");
     assert_eq!(answers[2]["errors"][0]["extensions"]["code"], "RATE_LIMITED");
 
     let app = spawn_app_with(|c| c.limits.max_batch = 3).await;
-    let (status, refused) = post_batch(&app, &json!([one, one, one, one])).await;
+    let (status, refused) = post_json(&app, &json!([one, one, one, one])).await;
     assert_eq!(status, 400);
     assert_eq!(refused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     assert_eq!(refused["errors"][0]["extensions"]["field"], "body");
-    let (_, empty) = post_batch(&app, &json!([])).await;
+    let (_, empty) = post_json(&app, &json!([])).await;
     assert_eq!(empty["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
 
     // Each operation is held to the query limits on its own.
     let app = spawn_app_with(|c| c.limits.query.depth = 3).await;
     let deep = json!({"query": "{ conversations { conversations { customer { id } } } }"});
-    let (_, answers) = post_batch(&app, &json!([one, deep])).await;
+    let (_, answers) = post_json(&app, &json!([one, deep])).await;
     assert_eq!(answers[0]["data"]["__typename"], "Query");
     assert_eq!(answers[1]["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED");
 }
@@ -249,11 +250,6 @@ fn persisted(query: Option<&str>, hash: &str) -> Value {
         body["query"] = json!(query);
     }
     body
-}
-
-async fn post_json(app: &TestApp, body: &Value) -> (u16, Value) {
-    let response = graphql_post(&app.client, &app.address, app.own()).json(body).send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
 }
 
 #[tokio::test]
