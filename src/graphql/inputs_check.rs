@@ -5,6 +5,7 @@
 //! `field` `variables.NAME` as the contract asks.
 
 use std::collections::{HashMap, HashSet};
+use std::convert::Infallible;
 
 use async_graphql::parser::types::{ExecutableDocument, OperationDefinition, Selection, SelectionSet};
 use async_graphql::{Name, Pos, Positioned, ServerError, Variables};
@@ -142,7 +143,8 @@ impl<'d> Walk<'d, '_> {
                             self.sites.used.insert(name.pos, names);
                         }
                         if self.nul.is_none() {
-                            self.nul = nul_in_value(&value.node, name.node.to_string());
+                            let literal = value.node.clone().into_const_with(|_| Ok::<_, Infallible>(ConstValue::Null));
+                            self.nul = literal.ok().and_then(|v| nul_in_const(&v, name.node.to_string()));
                         }
                     }
                     if !of_field.is_empty() {
@@ -173,17 +175,8 @@ fn variables_of(value: &Value, out: &mut Vec<Name>) {
     }
 }
 
-/// The path of the first string holding a NUL in an argument's literal value.
-fn nul_in_value(value: &Value, path: String) -> Option<String> {
-    match value {
-        Value::String(s) if s.contains('\0') => Some(path),
-        Value::List(items) => items.iter().enumerate().find_map(|(i, v)| nul_in_value(v, format!("{path}[{i}]"))),
-        Value::Object(fields) => fields.iter().find_map(|(k, v)| nul_in_value(v, format!("{path}.{k}"))),
-        _ => None,
-    }
-}
-
-/// The same for a variable's value.
+/// The path of the first string holding a NUL in a value (a variable's, or a literal's
+/// with its variables as null).
 fn nul_in_const(value: &ConstValue, path: String) -> Option<String> {
     match value {
         ConstValue::String(s) if s.contains('\0') => Some(path),

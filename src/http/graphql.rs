@@ -31,6 +31,18 @@ const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 /// The metrics label of a request refused before its document was read.
 const UNPARSED: &str = "unparsed";
 
+/// An error outside the document (no location) with the contract's code.
+fn coded_error(code: &str, message: &str) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    error.extensions.get_or_insert_with(Default::default).set("code", code);
+    error
+}
+
+/// Whole seconds to wait, rounded up, as `Retry-After` and messages say it.
+fn retry_seconds(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
 /// A response after which the connection is closed, said so (`Connection: close`) so
 /// that no client sends its next request on it.
 fn closing(mut response: Response) -> Response {
@@ -414,10 +426,8 @@ impl<'a> Responder<'a> {
             if i > 0 {
                 if let Err(wait) = self.state.rate_limiter.check(&caller.key_hash) {
                     self.state.metrics.rate_limited();
-                    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-                    let mut error =
-                        ServerError::new(format!("too many requests for this API key; retry in {seconds} s"), None);
-                    error.extensions.get_or_insert_with(Default::default).set("code", code::RATE_LIMITED);
+                    let message = format!("too many requests for this API key; retry in {} s", retry_seconds(wait));
+                    let error = coded_error(code::RATE_LIMITED, &message);
                     answers.push(self.stamped(async_graphql::Response::from_errors(vec![error])));
                     continue;
                 }
@@ -442,11 +452,7 @@ impl<'a> Responder<'a> {
         let error = match self.state.persisted.resolve(request) {
             Ok(()) => return Ok(()),
             // The message Apollo's link looks for, beside the contract's code.
-            Err(Unresolved::NotFound) => {
-                let mut error = ServerError::new("PersistedQueryNotFound", None);
-                error.extensions.get_or_insert_with(Default::default).set("code", code::PERSISTED_QUERY_NOT_FOUND);
-                error
-            }
+            Err(Unresolved::NotFound) => coded_error(code::PERSISTED_QUERY_NOT_FOUND, "PersistedQueryNotFound"),
             Err(Unresolved::Invalid(err)) => err.to_server_error(),
         };
         let code = error.extensions.as_ref().and_then(|x| x.get("code")).map(ToString::to_string).unwrap_or_default();
@@ -575,7 +581,7 @@ impl<'a> Responder<'a> {
     }
 
     fn rate_limited(&self, wait: Duration, why: &str) -> Response {
-        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let seconds = retry_seconds(wait);
         let message = format!("{why}; retry in {seconds} s");
         let mut response = self.error(StatusCode::TOO_MANY_REQUESTS, code::RATE_LIMITED, &message);
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
@@ -591,9 +597,7 @@ impl<'a> Responder<'a> {
     }
 
     fn error(&self, status: StatusCode, code: &str, message: &str) -> Response {
-        let mut error = ServerError::new(message, None);
-        error.extensions.get_or_insert_with(Default::default).set("code", code);
-        self.render(status, async_graphql::Response::from_errors(vec![error]))
+        self.render(status, async_graphql::Response::from_errors(vec![coded_error(code, message)]))
     }
 
     fn render(&self, status: StatusCode, response: async_graphql::Response) -> Response {
