@@ -12,6 +12,10 @@ use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
 
+/// Longest query text remembered: the store holds at most `capacity` times this
+/// (a longer query still runs when sent with its text; it is just not kept).
+pub const MAX_REMEMBERED_BYTES: usize = 64 * 1024;
+
 /// Queries by the hex SHA-256 of their text; cheap to clone.
 #[derive(Clone)]
 pub struct PersistedQueries {
@@ -63,7 +67,9 @@ impl PersistedQueries {
         if hex::encode(Sha256::digest(request.query.as_bytes())) != hash {
             return Err(invalid("sha256Hash is not the SHA-256 of the query"));
         }
-        queries.put(hash, Arc::from(request.query.as_str()));
+        if request.query.len() <= MAX_REMEMBERED_BYTES {
+            queries.put(hash, Arc::from(request.query.as_str()));
+        }
         Ok(())
     }
 }
@@ -117,6 +123,14 @@ mod tests {
         store.resolve(&mut request("{ c }", &hash_of("{ c }"))).unwrap();
         assert!(store.resolve(&mut request("", &hash_of("{ a }"))).is_ok(), "used last");
         assert!(matches!(store.resolve(&mut request("", &hash_of("{ b }"))), Err(Unresolved::NotFound)));
+    }
+
+    #[test]
+    fn runs_but_does_not_keep_a_query_too_long_to_remember() {
+        let store = PersistedQueries::new(10);
+        let long = format!("{{ __typename {} }}", "# padding\n".repeat(MAX_REMEMBERED_BYTES / 10));
+        store.resolve(&mut request(&long, &hash_of(&long))).unwrap();
+        assert!(matches!(store.resolve(&mut request("", &hash_of(&long))), Err(Unresolved::NotFound)));
     }
 
     #[test]
