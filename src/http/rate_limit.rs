@@ -70,13 +70,17 @@ impl AuthFailures {
     /// refused for that long.
     pub fn failed(&self, address: IpAddr) -> Result<(), Duration> {
         let Some(limiter) = &self.limiter else { return Ok(()) };
-        let Err(not_until) = limiter.check_key(&address) else { return Ok(()) };
+        let checked = limiter.check_key(&address);
+        // Every failing address gets a bucket: forget the full ones when they pile up.
+        if limiter.len() > 100_000 {
+            limiter.retain_recent();
+        }
+        let Err(not_until) = checked else { return Ok(()) };
         let wait = not_until.wait_time_from(DefaultClock::default().now());
         if let Ok(mut blocked) = self.blocked.lock() {
             let now = Instant::now();
             if blocked.len() > 100_000 {
                 blocked.retain(|_, until| *until > now);
-                limiter.retain_recent();
             }
             blocked.insert(address, now + wait);
         }
