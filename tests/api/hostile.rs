@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use inbox_gateway::http::MAX_NESTING;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -82,7 +83,7 @@ async fn values_nested_100000_deep_are_refused_and_the_server_keeps_serving() {
             if credentials {
                 assert_eq!(answer.code(), "GRAPHQL_PARSE_FAILED", "{}", answer.body);
                 let message = answer.body["errors"][0]["message"].as_str().unwrap();
-                assert!(message.contains("at most 32 levels"), "{message}");
+                assert!(message.contains(&format!("at most {MAX_NESTING} levels")), "{message}");
             } else {
                 assert_eq!(answer.status, 401, "no key: refused before the body is read");
             }
@@ -94,10 +95,20 @@ async fn values_nested_100000_deep_are_refused_and_the_server_keeps_serving() {
 #[tokio::test]
 async fn nesting_up_to_the_bound_is_served() {
     let app = spawn_app().await;
-    // 30 levels of lists inside the argument's parentheses and the two selection sets.
-    let list = format!("{}\"conv_abc123\"{}", "[".repeat(29), "]".repeat(29));
-    let answer = app.gql(&format!("{{ conversation(id: {list}) {{ id }} }}"), json!({})).await;
-    assert_eq!(answer.code(), "GRAPHQL_VALIDATION_FAILED", "a list is not an ID, but it parses: {}", answer.body);
+    // The bound, exactly: lists inside the argument's parentheses and the selection set.
+    let document = |levels: usize| {
+        let list = format!("{}\"conv_abc123\"{}", "[".repeat(levels), "]".repeat(levels));
+        format!("{{ conversation(id: {list}) {{ id }} }}")
+    };
+    let at_the_bound = app.gql(&document(MAX_NESTING - 2), json!({})).await;
+    assert_eq!(
+        at_the_bound.code(),
+        "GRAPHQL_VALIDATION_FAILED",
+        "a list is not an ID, but it parses: {}",
+        at_the_bound.body
+    );
+    let one_more = app.gql(&document(MAX_NESTING - 1), json!({})).await;
+    assert_eq!(one_more.code(), "GRAPHQL_PARSE_FAILED");
 }
 
 #[tokio::test]
