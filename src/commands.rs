@@ -81,7 +81,12 @@ async fn serve(config: &Config, demo: bool, wait_for_database: bool) -> anyhow::
     let store = if wait_for_database { open_store_patiently(config).await } else { open_serving_store(config).await? };
     let demo_key = if demo { Some(load_demo(&store, config).await?) } else { None };
     let app = App::with_store(config, store).await?;
-    let address = format!("http://{}", config.bind.replace("0.0.0.0", "127.0.0.1"));
+    // The port really bound: `--bind 127.0.0.1:0` takes any free one, and the printed
+    // URL must name it.
+    let address = match config.bind.rsplit_once(':') {
+        Some((host, _)) => format!("http://{}:{}", host.replace("0.0.0.0", "127.0.0.1"), app.port()),
+        None => format!("http://{}", config.bind),
+    };
     if let Some(key) = demo_key {
         let workspace = demo::DEMO_WORKSPACE_ID;
         print_line(&json!({
