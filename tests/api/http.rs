@@ -1,7 +1,7 @@
 //! The HTTP surface (contract section 2): request ids, timestamps, GET and POST,
 //! media types, `GraphiQL`, health, and errors that always carry a code.
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use reqwest::header::{ACCEPT, ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE};
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::{json, Value};
 
@@ -236,6 +236,59 @@ async fn graphiql_is_served_at_the_root_and_to_browsers() {
         assert!(content_type.starts_with("text/html"), "{case}: {content_type}");
         let page = response.text().await.unwrap();
         assert!(page.contains("<html") && page.contains("GraphiQL"), "{case}");
+    }
+}
+
+/// The page's `src`/`href` attribute values, in order.
+fn page_references(page: &str) -> Vec<String> {
+    ["src=\"", "href=\""]
+        .iter()
+        .flat_map(|attribute| page.match_indices(attribute).map(move |(at, _)| at + attribute.len()))
+        .map(|start| page[start..].split('"').next().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn graphiql_loads_every_asset_from_the_gateway_under_content_hashed_names() {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+
+    let app = spawn_app().await;
+    let response = app.client.get(url(&app, "/")).send().await.unwrap();
+    assert_eq!(response.headers()[CACHE_CONTROL], "no-cache", "the page is revalidated");
+    let page = response.text().await.unwrap();
+    assert!(!page.contains("://"), "the page names no other host: {page}");
+    assert!(!page.contains("shouldPersistHeaders"), "headers are not persisted unless the user asks");
+    let references = page_references(&page);
+    assert_eq!(references.len(), 4, "GraphiQL's script and style, React and ReactDOM: {references:?}");
+    for reference in &references {
+        assert!(reference.starts_with("/graphiql/"), "{reference}");
+        let response = app.client.get(url(&app, reference)).header(ACCEPT_ENCODING, "identity").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{reference}");
+        assert_eq!(response.headers()[CACHE_CONTROL], "public, max-age=31536000, immutable", "{reference}");
+        assert!(response.headers().get(CONTENT_ENCODING).is_none(), "{reference}");
+        let content_type = response.headers()[CONTENT_TYPE].to_str().unwrap().to_owned();
+        let expected = if reference.ends_with(".css") { "text/css" } else { "text/javascript" };
+        assert!(content_type.starts_with(expected), "{reference}: {content_type}");
+        let body = response.bytes().await.unwrap();
+        let hash = hex::encode(&Sha256::digest(&body)[..8]);
+        assert!(reference.contains(&format!(".{hash}.")), "{reference} is named after its content ({hash})");
+
+        // Gzipped for a browser, once, to the same bytes.
+        let zipped = app.client.get(url(&app, reference)).header(ACCEPT_ENCODING, "gzip, deflate, br").send().await.unwrap();
+        assert_eq!(zipped.headers()[CONTENT_ENCODING], "gzip", "{reference}");
+        assert_eq!(zipped.headers()[CACHE_CONTROL], "public, max-age=31536000, immutable", "{reference}");
+        let zipped = zipped.bytes().await.unwrap();
+        assert!(zipped.len() < body.len(), "{reference}");
+        let mut unzipped = Vec::new();
+        flate2::read::GzDecoder::new(zipped.as_ref()).read_to_end(&mut unzipped).unwrap();
+        assert!(unzipped == body.as_ref(), "{reference}: gzip decodes to the asset");
+    }
+    let html = app.client.get(url(&app, "/graphql")).header(ACCEPT, "text/html").send().await.unwrap();
+    assert_eq!(page_references(&html.text().await.unwrap()), references, "GET /graphql from a browser: the same page");
+    for unknown in ["/graphiql/graphiql.min.js", "/graphiql/graphiql.0000000000000000.min.js", "/graphiql/"] {
+        let response = app.client.get(url(&app, unknown)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{unknown}");
     }
 }
 
