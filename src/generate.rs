@@ -4,9 +4,11 @@
 //! arguments give the same data, so running it again leaves the same state.
 
 use std::collections::{BTreeSet, HashSet};
+use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
@@ -18,7 +20,8 @@ use crate::store::{search_words, Store};
 const BATCH: usize = 2_000;
 /// Batches drawn ahead of the one being written, so drawing and writing overlap.
 const DRAWN_AHEAD: usize = 2;
-const PROGRESS_EVERY: usize = 50_000;
+/// Off a terminal, a progress line each tenth of the way.
+const PROGRESS_LINES: usize = 10;
 const CONVERSATIONS_PER_CUSTOMER: usize = 5;
 /// Conversations start within the two years before the generator's "now".
 const DAYS: i64 = 730;
@@ -125,8 +128,8 @@ async fn write(store: &Store, workspace: &WorkspaceId, shape: Shape) -> anyhow::
             }
         }
     });
-    let started = Instant::now();
     let mut written = Written::default();
+    let mut progress = Progress::new(shape.conversations);
     loop {
         let asked = Instant::now();
         let Some((batch, words)) = batches.recv().await else { break };
@@ -141,10 +144,9 @@ async fn write(store: &Store, workspace: &WorkspaceId, shape: Shape) -> anyhow::
         if before == 0 {
             store.refresh_statistics().await.context("cannot refresh the planner's statistics")?;
         }
-        if before / PROGRESS_EVERY < written.conversations / PROGRESS_EVERY {
-            report_progress(&written, shape.conversations, started.elapsed());
-        }
+        progress.advance(written.conversations);
     }
+    progress.finish();
     drawing.await.context("the generator failed")?;
     store.refresh_statistics().await.context("cannot refresh the planner's statistics")?;
     tracing::info!(
@@ -155,11 +157,77 @@ async fn write(store: &Store, workspace: &WorkspaceId, shape: Shape) -> anyhow::
     Ok(written)
 }
 
-fn report_progress(written: &Written, of: usize, elapsed: Duration) {
-    let seconds = elapsed.as_secs_f64();
-    #[allow(clippy::cast_precision_loss)] // a rate for people to read
-    let per_second = (written.conversations as f64 / seconds.max(0.001)).round();
-    tracing::info!(conversations = written.conversations, of, seconds, per_second, "generating");
+/// How far `generate` is: a bar with rate and time left when stderr is a terminal, else
+/// a log line each tenth of the way (logs collected from a pipe stay readable).
+enum Progress {
+    Bar { bar: ProgressBar, of: usize, started: Instant },
+    Lines { of: usize, started: Instant, next_line: usize },
+}
+
+impl Progress {
+    fn new(of: usize) -> Self {
+        if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::with_draw_target(Some(of as u64), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{bar:40.cyan/blue} {human_pos}/{human_len} conversations · {rate} · {elapsed} elapsed, about {eta} left",
+                )
+                .expect("a valid template")
+                .with_key("rate", |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // a rate to read
+                    let _ = write!(out, "{}/s", HumanCount(state.per_sec().round() as u64));
+                })
+                .progress_chars("=> "),
+            );
+            Self::Bar { bar, of, started: Instant::now() }
+        } else {
+            Self::Lines { of, started: Instant::now(), next_line: step(of) }
+        }
+    }
+
+    fn advance(&mut self, written: usize) {
+        match self {
+            Self::Bar { bar, .. } => bar.set_position(written as u64),
+            Self::Lines { of, started, next_line } => {
+                if written >= *next_line {
+                    log_progress(written, *of, started.elapsed());
+                    while *next_line <= written {
+                        *next_line += step(*of);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The bar gives way to one last line, which the log lines after it follow.
+    fn finish(self) {
+        if let Self::Bar { bar, of, started } = self {
+            bar.finish_and_clear();
+            log_progress(usize::try_from(bar.position()).unwrap_or(of), of, started.elapsed());
+        }
+    }
+}
+
+/// The rows between two progress lines.
+fn step(of: usize) -> usize {
+    of.div_ceil(PROGRESS_LINES).max(1)
+}
+
+fn log_progress(written: usize, of: usize, elapsed: Duration) {
+    let (per_second, eta_seconds) = rate_and_eta(written, of, elapsed);
+    let seconds = (elapsed.as_secs_f64() * 10.0).round() / 10.0;
+    tracing::info!(conversations = written, of, seconds, per_second, eta_seconds, "generating");
+}
+
+/// Rows a second so far, and the whole seconds left at that rate.
+fn rate_and_eta(written: usize, of: usize, elapsed: Duration) -> (u64, u64) {
+    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    // a rate and a time for people to read
+    {
+        let per_second = written as f64 / elapsed.as_secs_f64().max(0.001);
+        let left = of.saturating_sub(written) as f64 / per_second.max(f64::MIN_POSITIVE);
+        (per_second.round() as u64, left.ceil().min(u64::MAX as f64) as u64)
+    }
 }
 
 #[cfg(test)]
@@ -175,6 +243,16 @@ mod tests {
             assert!((50..=70).contains(&super::shape(300, seed).team));
         }
         assert_eq!(super::shape(3, 1).customers, 1);
+    }
+
+    #[test]
+    fn progress_lines_come_each_tenth_with_rate_and_time_left() {
+        assert_eq!(step(200_000), 20_000);
+        assert_eq!(step(3), 1);
+        assert_eq!(step(0), 1);
+        assert_eq!(rate_and_eta(50_000, 200_000, Duration::from_secs(10)), (5_000, 30));
+        assert_eq!(rate_and_eta(200_000, 200_000, Duration::from_secs(40)), (5_000, 0));
+        assert_eq!(rate_and_eta(1, 3, Duration::from_secs(3)), (0, 6));
     }
 
     #[test]

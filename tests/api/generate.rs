@@ -138,3 +138,21 @@ async fn generate_refuses_bad_arguments() {
     let zero = run(&app.database_url, &["generate", "--workspace", "ws_x", "--conversations", "0"], None).await;
     assert!(!zero.status.success() && zero.stdout.is_empty(), "{zero:?}");
 }
+
+#[tokio::test]
+async fn generate_off_a_terminal_logs_its_progress_with_rate_and_time_left() {
+    let app = spawn_app().await;
+    // 5,000 conversations are three batches: lines at 2,000, 4,000 and 5,000 (each
+    // tenth of the way that a batch passed).
+    let ran =
+        run(&app.database_url, &["generate", "--workspace", "ws_progress", "--conversations", "5000"], None).await;
+    assert!(ran.status.success(), "{ran:?}");
+    let lines: Vec<&str> = ran.stderr.lines().filter(|line| line.contains("generating")).collect();
+    assert_eq!(lines.len(), 3, "{}", ran.stderr);
+    for (line, written) in lines.iter().zip(["2000", "4000", "5000"]) {
+        assert!(line.contains(&format!("conversations={written} of=5000")), "{line}");
+        assert!(line.contains("per_second=") && line.contains("eta_seconds="), "{line}");
+        assert!(!line.contains('\u{1b}'), "no terminal codes in a pipe: {line:?}");
+    }
+    assert!(lines[2].contains("eta_seconds=0"), "{}", lines[2]);
+}
