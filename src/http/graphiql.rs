@@ -157,11 +157,38 @@ query Inbox {
   }
 }
 `;
-    // Headers are kept only in memory unless the user turns on "Persist headers" in
-    // GraphiQL's settings: the key does not land in the browser's storage by default.
+    // Headers (the API key) stay out of the browser's storage unless the user turns on
+    // "Persist headers" in GraphiQL's settings. GraphiQL already leaves them out of its
+    // tabs then, but its history keeps each query's headers: this storage drops the
+    // `headers` of every entry of the history, favourites and tabs, and the headers
+    // editor's own entry.
+    const withEntries = ["graphiql:queries", "graphiql:favorites", "graphiql:tabState"];
+    const keepsHeaders = () => localStorage.getItem("graphiql:shouldPersistHeaders") === "true";
+    const dropHeaders = (value) => {
+      if (Array.isArray(value)) return value.map(dropHeaders);
+      if (value === null || typeof value !== "object") return value;
+      return Object.fromEntries(Object.entries(value).filter(([k]) => k !== "headers").map(([k, v]) => [k, dropHeaders(v)]));
+    };
+    const storage = {
+      getItem: (key) => localStorage.getItem(key),
+      setItem: (key, value) => {
+        if (keepsHeaders()) return localStorage.setItem(key, value);
+        if (key === "graphiql:headers") return localStorage.removeItem(key);
+        let kept = value;
+        if (withEntries.includes(key)) {
+          try { kept = JSON.stringify(dropHeaders(JSON.parse(value))); } catch (_) { /* not JSON: kept as it is */ }
+        }
+        localStorage.setItem(key, kept);
+      },
+      removeItem: (key) => localStorage.removeItem(key),
+      clear: () => localStorage.clear(),
+      key: (index) => localStorage.key(index),
+      get length() { return localStorage.length; },
+    };
     ReactDOM.createRoot(document.getElementById("graphiql")).render(
       React.createElement(GraphiQL, {
         fetcher,
+        storage,
         defaultQuery: query,
         headers: Object.keys(headers).length ? JSON.stringify(headers, null, 2) : undefined,
         defaultEditorToolsVisibility: Object.keys(headers).length ? "headers" : false,
