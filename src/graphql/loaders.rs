@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 
-use crate::domain::{ActivityEvent, Customer, Note, User, WorkspaceId};
+use crate::domain::{ActivityEvent, Conversation, Customer, Note, User, WorkspaceId};
 use crate::error::AppError;
 use crate::store::{Page, Store};
 
@@ -18,10 +18,14 @@ type Cached<T> = DataLoader<ById<T>, HashMapCache>;
 
 /// The loaders of one request.
 pub struct Loaders {
+    pub conversations: Cached<Conversation>,
     pub customers: Cached<Customer>,
     pub users: Cached<User>,
     pub tags: Cached<Tags>,
+    /// A conversation's notes, by conversation id.
     pub notes: Cached<Vec<Note>>,
+    /// Notes by their own id.
+    pub notes_by_id: Cached<Note>,
     pub activity: Cached<Vec<ActivityEvent>>,
 }
 
@@ -38,10 +42,12 @@ impl Loaders {
             )
         }
         Self {
+            conversations: loader(store, workspace),
             customers: loader(store, workspace),
             users: loader(store, workspace),
             tags: loader(store, workspace),
             notes: loader(store, workspace),
+            notes_by_id: loader(store, workspace),
             activity: loader(store, workspace),
         }
     }
@@ -95,10 +101,12 @@ macro_rules! by_id_loader {
     };
 }
 
+by_id_loader!(Conversation, conversations_by_ids);
 by_id_loader!(Customer, customers_by_ids);
 by_id_loader!(User, users_by_ids);
 by_id_loader!(Tags, tags_by_conversations);
 by_id_loader!(Vec<Note>, notes_by_conversations);
+by_id_loader!(Note, notes_by_ids);
 by_id_loader!(Vec<ActivityEvent>, activity_by_conversations);
 
 /// A loader's failure as the GraphQL error of the field that asked.
