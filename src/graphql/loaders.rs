@@ -8,10 +8,11 @@ use std::future::Future;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use async_graphql::Lookahead;
 
 use crate::domain::{ActivityEvent, Conversation, Customer, Note, User, WorkspaceId};
 use crate::error::AppError;
-use crate::store::{Page, Store};
+use crate::store::{Page, Related, Store};
 
 /// A loader caching what it loaded, or was fed, for the rest of its request.
 type Cached<T> = DataLoader<ById<T>, HashMapCache>;
@@ -72,6 +73,65 @@ impl Loaders {
         self.users.feed_many(users.into_iter().map(|u| (u.id.clone(), u))).await;
         if let Some(tags) = page.tags.take() {
             self.tags.feed_many(tags).await;
+        }
+    }
+
+    /// Loads what the selected fields of `conversations` read, one batch per loader,
+    /// before the rows resolve: no batch is cut short by the loader's timer, and what a
+    /// page brought along and was fed costs nothing more.
+    pub async fn preload(&self, conversations: &[Conversation], wanted: Children) -> Result<(), Arc<AppError>> {
+        let ids = || conversations.iter().map(|c| c.id.clone());
+        let customers = async {
+            if wanted.related.customers {
+                self.customers.load_many(conversations.iter().map(|c| c.customer_id.clone())).await?;
+            }
+            Ok(())
+        };
+        let assignees = async {
+            if wanted.related.assignees {
+                self.users.load_many(conversations.iter().filter_map(|c| c.assignee_id.clone())).await?;
+            }
+            Ok(())
+        };
+        let tags = async {
+            if wanted.related.tags {
+                self.tags.load_many(ids()).await?;
+            }
+            Ok(())
+        };
+        let notes = async {
+            if wanted.notes {
+                self.notes.load_many(ids()).await?;
+            }
+            Ok(())
+        };
+        let activity = async {
+            if wanted.activity {
+                self.activity.load_many(ids()).await?;
+            }
+            Ok(())
+        };
+        futures::try_join!(customers, assignees, tags, notes, activity).map(|_| ())
+    }
+}
+
+/// Which of a conversation's fields that read through the loaders a selection asks for:
+/// those a page can bring along in its statement, and the others.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Children {
+    pub related: Related,
+    pub notes: bool,
+    pub activity: bool,
+}
+
+impl Children {
+    /// What the selection of conversations `selected` asks for (fragments included).
+    pub fn selected(selected: &Lookahead<'_>) -> Self {
+        let has = |name: &str| selected.field(name).exists();
+        Self {
+            related: Related { customers: has("customer"), assignees: has("assignee"), tags: has("tags") },
+            notes: has("notes"),
+            activity: has("activity"),
         }
     }
 }

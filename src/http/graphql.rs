@@ -243,6 +243,7 @@ struct Operation {
 
 const ROOT_FIELDS: &[&str] = &[
     "conversations",
+    "conversationsConnection",
     "conversation",
     "assignConversation",
     "updateConversationStatus",

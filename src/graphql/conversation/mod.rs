@@ -1,5 +1,6 @@
 //! Conversations: the queries, the actions and their types.
 
+mod connection;
 mod inputs;
 mod mutation;
 mod query;
