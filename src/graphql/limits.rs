@@ -23,7 +23,7 @@ pub struct QueryLimits {
     /// its own rule: see [`super::depth`]).
     pub depth: usize,
     /// async-graphql's complexity, in which a page of `conversations` counts `limit`
-    /// times (of `conversationsConnection`, `first` times),
+    /// times (of `conversationsConnection`, `first` times; `nodes`, once per id),
     /// plus what its SQL costs beyond its rows ([`SEARCH_COST`], [`TOTAL_COST`]).
     pub complexity: usize,
     /// Fields selected once fragments are expanded (aliases each count).

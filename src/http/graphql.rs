@@ -245,6 +245,8 @@ const ROOT_FIELDS: &[&str] = &[
     "conversations",
     "conversationsConnection",
     "conversation",
+    "node",
+    "nodes",
     "assignConversation",
     "updateConversationStatus",
     "addConversationTags",

@@ -8,3 +8,4 @@ mod types;
 
 pub use mutation::ConversationMutation;
 pub use query::ConversationQuery;
+pub use types::{Conversation, Customer, Note, User};
