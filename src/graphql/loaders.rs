@@ -79,40 +79,36 @@ impl Loaders {
     /// Loads what the selected fields of `conversations` read, one batch per loader,
     /// before the rows resolve: no batch is cut short by the loader's timer, and what a
     /// page brought along and was fed costs nothing more.
-    pub async fn preload(&self, conversations: &[Conversation], wanted: Children) -> Result<(), Arc<AppError>> {
-        let ids = || conversations.iter().map(|c| c.id.clone());
-        let customers = async {
-            if wanted.related.customers {
-                self.customers.load_many(conversations.iter().map(|c| c.customer_id.clone())).await?;
-            }
-            Ok(())
-        };
-        let assignees = async {
-            if wanted.related.assignees {
-                self.users.load_many(conversations.iter().filter_map(|c| c.assignee_id.clone())).await?;
-            }
-            Ok(())
-        };
-        let tags = async {
-            if wanted.related.tags {
-                self.tags.load_many(ids()).await?;
-            }
-            Ok(())
-        };
-        let notes = async {
-            if wanted.notes {
-                self.notes.load_many(ids()).await?;
-            }
-            Ok(())
-        };
-        let activity = async {
-            if wanted.activity {
-                self.activity.load_many(ids()).await?;
-            }
-            Ok(())
-        };
-        futures::try_join!(customers, assignees, tags, notes, activity).map(|_| ())
+    pub async fn preload<'a>(
+        &self,
+        conversations: impl Iterator<Item = &'a Conversation> + Clone + Send,
+        wanted: Children,
+    ) -> Result<(), Arc<AppError>> {
+        let ids = || conversations.clone().map(|c| c.id.clone());
+        futures::try_join!(
+            load_if(wanted.related.customers, &self.customers, conversations.clone().map(|c| c.customer_id.clone())),
+            load_if(wanted.related.assignees, &self.users, conversations.clone().filter_map(|c| c.assignee_id.clone())),
+            load_if(wanted.related.tags, &self.tags, ids()),
+            load_if(wanted.notes, &self.notes, ids()),
+            load_if(wanted.activity, &self.activity, ids()),
+        )
+        .map(|_| ())
     }
+}
+
+/// Loads `keys` into `loader`'s cache when `wanted`.
+async fn load_if<T: Send + Sync + 'static>(
+    wanted: bool,
+    loader: &Cached<T>,
+    keys: impl Iterator<Item = String> + Send,
+) -> Result<(), Arc<AppError>>
+where
+    ById<T>: Loader<String, Error = Arc<AppError>>,
+{
+    if wanted {
+        loader.load_many(keys).await?;
+    }
+    Ok(())
 }
 
 /// Which of a conversation's fields that read through the loaders a selection asks for:

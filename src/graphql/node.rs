@@ -71,8 +71,7 @@ async fn load(ctx: &Context<'_>, wanted: &[NodeId]) -> Result<Vec<Option<Node>>>
         loaders.notes_by_id.load_many(ids(NodeKind::Note)),
     )
     .map_err(loader_error)?;
-    let found: Vec<_> = conversations.values().cloned().collect();
-    loaders.preload(&found, Children::selected(&ctx.look_ahead())).await.map_err(loader_error)?;
+    loaders.preload(conversations.values(), Children::selected(&ctx.look_ahead())).await.map_err(loader_error)?;
     Ok(wanted
         .iter()
         .map(|w| match w.kind {

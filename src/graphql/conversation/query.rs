@@ -145,7 +145,7 @@ async fn list(ctx: &Context<'_>, args: ListArgs, selected: &Lookahead<'_>) -> Re
     let mut rows = found.conversations;
     let has_more = rows.len() as u64 > limit.get();
     rows.truncate(usize::try_from(limit.get()).unwrap_or(usize::MAX));
-    ctx.loaders().preload(&rows, children).await.map_err(loader_error)?;
+    ctx.loaders().preload(rows.iter(), children).await.map_err(loader_error)?;
     Ok(Listed { filter, sort, limit, offset, rows, has_more })
 }
 
