@@ -51,9 +51,7 @@ impl ConversationQuery {
         filter: Option<ConversationFilter>,
         #[graphql(default_with = "Some(ConversationSort::LastActivityDesc)")] sort: Option<ConversationSort>,
         #[graphql(default = 20, desc = "Page size, 1 to 100.")] first: Option<i32>,
-        #[graphql(desc = "An edge's `cursor` (or a `nextCursor`): the conversations that follow it.")] after: Option<
-            String,
-        >,
+        #[graphql(desc = "An edge's `cursor`: the conversations that follow it.")] after: Option<String>,
     ) -> Result<ConversationConnection> {
         let has_previous_page = after.is_some();
         let args = ListArgs { filter, sort, size: ("first", first.unwrap_or(20)), offset: 0, after };
