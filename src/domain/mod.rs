@@ -3,6 +3,7 @@
 mod cursor;
 mod enums;
 mod ids;
+mod node_id;
 mod note;
 mod page;
 mod records;
@@ -13,6 +14,7 @@ mod time;
 pub use cursor::{Cursor, SortKey};
 pub use enums::{ActivityKind, Channel, ConversationSort, ConversationStatus, Priority, StatusFilter, TagMatch};
 pub use ids::{new_id, ApiKey, ApiKeyId, WorkspaceId};
+pub use node_id::{NodeId, NodeKind};
 pub use note::NoteContent;
 pub use page::{Limit, Offset};
 pub use records::{

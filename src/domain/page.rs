@@ -8,9 +8,14 @@ impl Limit {
     pub const MAX: i64 = 100;
 
     pub fn parse(raw: i32) -> Result<Self, RuleError> {
+        Self::parse_as("limit", raw)
+    }
+
+    /// As [`Limit::parse`], for an argument of another name (a connection's `first`).
+    pub fn parse_as(name: &str, raw: i32) -> Result<Self, RuleError> {
         match u64::try_from(raw) {
             Ok(n) if (1..=100).contains(&n) => Ok(Self(n)),
-            _ => Err(RuleError(format!("limit must be between 1 and {}, got {raw}", Self::MAX))),
+            _ => Err(RuleError(format!("{name} must be between 1 and {}, got {raw}", Self::MAX))),
         }
     }
 
@@ -44,6 +49,7 @@ mod tests {
         assert_eq!(Limit::parse(1).unwrap().get(), 1);
         assert_eq!(Limit::parse(100).unwrap().get(), 100);
         assert!(Limit::parse(101).is_err());
+        assert_eq!(Limit::parse_as("first", 0).unwrap_err().0, "first must be between 1 and 100, got 0");
     }
 
     #[test]

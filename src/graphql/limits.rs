@@ -22,7 +22,8 @@ pub struct QueryLimits {
     /// Levels of nested fields of the schema's own types (introspection is bounded by
     /// its own rule: see [`super::depth`]).
     pub depth: usize,
-    /// async-graphql's complexity, in which a `conversations` page counts `limit` times,
+    /// async-graphql's complexity, in which a page of `conversations` counts `limit`
+    /// times (of `conversationsConnection`, `first` times; `nodes`, once per id),
     /// plus what its SQL costs beyond its rows ([`SEARCH_COST`], [`TOTAL_COST`]).
     pub complexity: usize,
     /// Fields selected once fragments are expanded (aliases each count).
@@ -40,11 +41,11 @@ impl Default for QueryLimits {
     }
 }
 
-/// What a `conversations` search adds to its complexity: a search reads the search
-/// index, xx.
+/// What a search adds to the complexity of a list of conversations (`conversations`,
+/// `conversationsConnection`): it reads the search index besides the page's rows.
 pub const SEARCH_COST: usize = 300;
-/// What a `conversations` total adds: a count; a search's total counts every match, so it
-/// costs [`SEARCH_COST`] once more.
+/// What a list's total (`pagination.total`, `totalCount`) adds: a count; a search's total
+/// counts every match, so it costs [`SEARCH_COST`] once more.
 pub const TOTAL_COST: usize = 100;
 
 /// Refuses documents over the limits with `GRAPHQL_VALIDATION_FAILED` and a message
@@ -168,7 +169,8 @@ impl Extension for GuardExtension {
 struct DocumentCost {
     /// Fields at the root, fragments expanded.
     root_fields: usize,
-    /// [`SEARCH_COST`] per `conversations` search and [`TOTAL_COST`] per total.
+    /// [`SEARCH_COST`] per search of `conversations` or `conversationsConnection`, and
+    /// [`TOTAL_COST`] per total (`pagination.total`, `totalCount`).
     surcharge: usize,
 }
 
@@ -196,17 +198,16 @@ impl DocumentCost {
         let roots = expanded(&op.selection_set, fragments);
         let surcharge = roots
             .iter()
-            .filter(|field| field.node.name.node == "conversations")
-            .map(|field| {
+            .filter_map(|field| {
+                LISTS.iter().find(|(name, _)| field.node.name.node == *name).map(|(_, total)| (field, *total))
+            })
+            .map(|(field, total_path)| {
                 let filter = field
                     .node
                     .get_argument("filter")
                     .and_then(|v| v.node.clone().into_const_with(|name| variable(name).ok_or(())).ok());
                 let search = filter.as_ref().is_some_and(has_search);
-                let total = expanded(&field.node.selection_set, fragments).iter().any(|f| {
-                    f.node.name.node == "pagination"
-                        && expanded(&f.node.selection_set, fragments).iter().any(|t| t.node.name.node == "total")
-                });
+                let total = selects(&field.node.selection_set, total_path, fragments);
                 match (search, total) {
                     (true, true) => 2 * SEARCH_COST + TOTAL_COST,
                     (true, false) => SEARCH_COST,
@@ -217,6 +218,24 @@ impl DocumentCost {
             .fold(0usize, usize::saturating_add);
         Self { root_fields: roots.len(), surcharge }
     }
+}
+
+/// The root fields that list conversations, and the path of the total in each.
+const LISTS: [(&str, &[&str]); 2] =
+    [("conversations", &["pagination", "total"]), ("conversationsConnection", &["totalCount"])];
+
+/// True when the selection set asks for the field at `path`, fragments expanded.
+fn selects(
+    set: &Positioned<SelectionSet>,
+    path: &[&str],
+    fragments: &HashMap<Name, Positioned<FragmentDefinition>>,
+) -> bool {
+    let Some((first, rest)) = path.split_first() else {
+        return true;
+    };
+    expanded(set, fragments)
+        .iter()
+        .any(|f| f.node.name.node == *first && selects(&f.node.selection_set, rest, fragments))
 }
 
 /// True when a `ConversationFilter` value holds a search (a non-blank `search`).
@@ -348,6 +367,25 @@ mod tests {
         let by_default =
             r#"query($s: String = "jose") { conversations(filter: {search: $s}) { pagination { hasMore } } }"#;
         assert_eq!(cost(by_default, none).surcharge, SEARCH_COST);
+    }
+
+    #[test]
+    fn a_connection_costs_what_the_list_costs() {
+        let none = serde_json::json!({});
+        let page = "{ conversationsConnection(first: 100) { edges { cursor node { id } } pageInfo { hasNextPage } } }";
+        assert_eq!(cost(page, none.clone()).surcharge, 0);
+        assert_eq!(cost("{ conversationsConnection { totalCount } }", none.clone()).surcharge, TOTAL_COST);
+        let searched = r#"{ conversationsConnection(filter: {search: "heater"}) { edges { cursor } } }"#;
+        assert_eq!(cost(searched, none.clone()).surcharge, SEARCH_COST);
+        let by_fragment = "query($f: ConversationFilter) { a: conversationsConnection(filter: $f) { ...T } \
+                           b: conversations { pagination { total } } } \
+                           fragment T on ConversationConnection { totalCount }";
+        assert_eq!(
+            cost(by_fragment, serde_json::json!({"f": {"search": "jose"}})).surcharge,
+            2 * SEARCH_COST + 2 * TOTAL_COST
+        );
+        let not_a_total = "{ conversations { totalCount: pagination { limit } } conversationsConnection { pageInfo { total: endCursor } } }";
+        assert_eq!(cost(not_a_total, none).surcharge, 0, "aliases do not make a total");
     }
 
     #[test]

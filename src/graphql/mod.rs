@@ -6,6 +6,7 @@ mod depth;
 pub mod inputs_check;
 mod limits;
 mod loaders;
+mod node;
 mod scalars;
 
 use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema};
@@ -14,10 +15,11 @@ pub use context::{AppState, ContextExt, RequestContext};
 pub use limits::{count_selections, Guard, QueryLimits, SelectionCount};
 pub use loaders::Loaders;
 
-/// The workspace's inbox: a filtered, sorted page of conversations, or one by id.
+/// The workspace's inbox: a filtered, sorted page of conversations (as a list or a
+/// Relay connection), one by id, or any object by its global `nodeId`.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(conversation::ConversationQuery);
+pub struct QueryRoot(conversation::ConversationQuery, node::NodeQuery);
 
 /// The actions on a conversation; each is one transaction that records what it changed.
 #[derive(MergedObject, Default)]

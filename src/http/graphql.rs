@@ -243,7 +243,10 @@ struct Operation {
 
 const ROOT_FIELDS: &[&str] = &[
     "conversations",
+    "conversationsConnection",
     "conversation",
+    "node",
+    "nodes",
     "assignConversation",
     "updateConversationStatus",
     "addConversationTags",

@@ -1,5 +1,6 @@
 //! Reading conversations: one filter, one condition, shared by the page and the count.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, PostgresQueryBuilder, Query, SimpleExpr, SqliteQueryBuilder};
@@ -110,6 +111,21 @@ impl Store {
     ) -> Result<u64, AppError> {
         let query = conversation::Entity::find().filter(condition(self.backend(), workspace, filter));
         Ok(query.count(self.db()).await?)
+    }
+
+    /// The workspace's conversations with these ids, in one query; ids it lacks are absent.
+    #[instrument(name = "db.conversations.by_ids", skip_all, err(level = "debug"))]
+    pub async fn conversations_by_ids(
+        &self,
+        workspace: &WorkspaceId,
+        ids: &[String],
+    ) -> Result<HashMap<String, Conversation>, AppError> {
+        let rows = conversation::Entity::find()
+            .filter(C::WorkspaceId.eq(workspace.as_str()))
+            .filter(C::Id.is_in(ids))
+            .all(self.db())
+            .await?;
+        rows.into_iter().map(|row| Ok((row.id.clone(), convert::conversation(row)?))).collect()
     }
 
     #[instrument(name = "db.conversations.get", skip_all, err(level = "debug"))]

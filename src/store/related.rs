@@ -82,6 +82,21 @@ impl Store {
         Ok(notes)
     }
 
+    /// The workspace's notes with these ids (not by conversation: for global object ids).
+    #[instrument(name = "db.notes.by_ids", skip_all, err(level = "debug"))]
+    pub async fn notes_by_ids(
+        &self,
+        workspace: &WorkspaceId,
+        ids: &[String],
+    ) -> Result<HashMap<String, Note>, AppError> {
+        let rows = note::Entity::find()
+            .filter(note::Column::WorkspaceId.eq(workspace.as_str()))
+            .filter(note::Column::Id.is_in(ids))
+            .all(self.db())
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.id.clone(), convert::note(r))).collect())
+    }
+
     /// Each conversation's activity, oldest first: in the order the locked writes made it.
     #[instrument(name = "db.activity.by_conversations", skip_all, err(level = "debug"))]
     pub async fn activity_by_conversations(

@@ -29,6 +29,7 @@ mod model;
 mod notes;
 mod paging;
 mod payloads;
+mod relay;
 mod schema;
 mod search;
 mod search_isolation;

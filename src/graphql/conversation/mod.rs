@@ -1,5 +1,6 @@
 //! Conversations: the queries, the actions and their types.
 
+mod connection;
 mod inputs;
 mod mutation;
 mod query;
@@ -7,3 +8,4 @@ mod types;
 
 pub use mutation::ConversationMutation;
 pub use query::ConversationQuery;
+pub use types::{Conversation, Customer, Note, User};

@@ -1,12 +1,12 @@
-use async_graphql::{Context, Object, Result, ID};
+use async_graphql::{Context, Lookahead, Object, Result, ID};
 
+use super::connection::{ConversationConnection, ConversationEdge, PageInfo};
 use super::inputs::{ConversationFilter, ConversationSort};
 use super::types::{Conversation, ConversationList};
 use crate::domain::{self, Cursor, Limit, Offset, PageRequest, RuleError, SortKey};
 use crate::error::{AppError, GqlResultExt};
-use crate::graphql::loaders::loader_error;
+use crate::graphql::loaders::{loader_error, Children};
 use crate::graphql::ContextExt;
-use crate::store::Related;
 
 #[derive(Default)]
 pub struct ConversationQuery;
@@ -26,58 +26,49 @@ impl ConversationQuery {
         #[graphql(default = 0, desc = "Matches to skip, 0 or more.")] offset: Option<i32>,
         #[graphql(desc = "A `nextCursor`: the page that follows it.")] after: Option<String>,
     ) -> Result<ConversationList> {
-        let filter = filter.unwrap_or_default().parse().gql()?;
-        let sort: domain::ConversationSort = sort.unwrap_or_default().into();
-        let limit = Limit::parse(limit.unwrap_or(20)).map_err(|e| AppError::bad_input("limit", e)).gql()?;
-        let offset = Offset::parse(offset.unwrap_or(0)).map_err(|e| AppError::bad_input("offset", e)).gql()?;
-        let after = after
-            .map(|raw| {
-                if offset.get() != 0 {
-                    return Err(RuleError::new("after and a non-zero offset cannot be combined"));
-                }
-                Cursor::decode(&raw, &filter, sort).map(|c| c.key)
-            })
-            .transpose()
-            .map_err(|e| AppError::bad_input("after", e))
-            .gql()?;
-        // One row past the page tells whether more follow, without counting.
-        let page = PageRequest { sort, limit: limit.get() + 1, offset: offset.get(), after };
-        // The customers, assignees and tags the selection reads come with the page, in
-        // its one statement, and are fed to the loaders the fields read from.
-        let selected = ctx.look_ahead().field("conversations");
-        let related = Related {
-            customers: selected.field("customer").exists(),
-            assignees: selected.field("assignee").exists(),
-            tags: selected.field("tags").exists(),
-        };
-        let mut found = ctx.state().store.list_conversations(ctx.workspace(), &filter, &page, related).await.gql()?;
-        ctx.loaders().feed(&mut found).await;
-        // Notes and activity, when selected, are loaded for the whole page in one batch
-        // each, before the rows resolve: no batch is cut short by the loader's timer.
-        let ids: Vec<String> = found.conversations.iter().map(|c| c.id.clone()).collect();
-        let loaders = ctx.loaders();
-        let notes = async {
-            if selected.field("notes").exists() {
-                loaders.notes.load_many(ids.iter().cloned()).await.map_err(loader_error)?;
-            }
-            Ok::<(), async_graphql::Error>(())
-        };
-        let activity = async {
-            if selected.field("activity").exists() {
-                loaders.activity.load_many(ids.iter().cloned()).await.map_err(loader_error)?;
-            }
-            Ok::<(), async_graphql::Error>(())
-        };
-        futures::try_join!(notes, activity)?;
-        let mut rows = found.conversations;
-        let has_more = rows.len() as u64 > limit.get();
-        rows.truncate(usize::try_from(limit.get()).unwrap_or(usize::MAX));
-        let next_cursor =
-            rows.last().filter(|_| has_more).map(|last| Cursor::new(&filter, sort, SortKey::of(last, sort)).encode());
+        let args = ListArgs { filter, sort, size: ("limit", limit.unwrap_or(20)), offset: offset.unwrap_or(0), after };
+        let listed = list(ctx, args, &ctx.look_ahead().field("conversations")).await?;
+        let next_cursor = listed.rows.last().filter(|_| listed.has_more).map(|last| listed.cursor(last));
         Ok(ConversationList {
-            conversations: rows.into_iter().map(Conversation).collect(),
-            pagination: PageState { filter, limit, offset, has_more, next_cursor },
+            conversations: listed.rows.into_iter().map(Conversation).collect(),
+            pagination: PageState {
+                filter: listed.filter,
+                limit: listed.limit,
+                offset: listed.offset,
+                has_more: listed.has_more,
+                next_cursor,
+            },
         })
+    }
+
+    /// The same list as `conversations`, as a Relay connection (Apollo's
+    /// `relayStylePagination` reads it too): `first` conversations after the edge whose
+    /// `cursor` is `after`, under the same filter and sort.
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    async fn conversations_connection(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ConversationFilter>,
+        #[graphql(default_with = "Some(ConversationSort::LastActivityDesc)")] sort: Option<ConversationSort>,
+        #[graphql(default = 20, desc = "Page size, 1 to 100.")] first: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the conversations that follow it.")] after: Option<String>,
+    ) -> Result<ConversationConnection> {
+        let has_previous_page = after.is_some();
+        let args = ListArgs { filter, sort, size: ("first", first.unwrap_or(20)), offset: 0, after };
+        let listed = list(ctx, args, &ctx.look_ahead().field("edges").field("node")).await?;
+        let cursors: Vec<String> = listed.rows.iter().map(|row| listed.cursor(row)).collect();
+        let edges: Vec<ConversationEdge> = cursors
+            .into_iter()
+            .zip(listed.rows)
+            .map(|(cursor, row)| ConversationEdge { cursor, node: Conversation(row) })
+            .collect();
+        let page_info = PageInfo {
+            has_next_page: listed.has_more,
+            has_previous_page,
+            start_cursor: edges.first().map(|e| e.cursor.clone()),
+            end_cursor: edges.last().map(|e| e.cursor.clone()),
+        };
+        Ok(ConversationConnection { edges, page_info, filter: listed.filter })
     }
 
     /// One conversation of the workspace; null when there is none with this id.
@@ -93,6 +84,75 @@ fn page_complexity(limit: Option<i32>, child_complexity: usize) -> usize {
     rows.saturating_mul(child_complexity).saturating_add(1)
 }
 
+/// The arguments of a list of conversations, as sent.
+struct ListArgs {
+    filter: Option<ConversationFilter>,
+    sort: Option<ConversationSort>,
+    /// The page size, and the argument that gave it (`limit`, or a connection's `first`).
+    size: (&'static str, i32),
+    offset: i32,
+    after: Option<String>,
+}
+
+/// One page of conversations, and what its cursors and count are made from.
+struct Listed {
+    filter: domain::ConversationFilter,
+    sort: domain::ConversationSort,
+    limit: Limit,
+    offset: Offset,
+    /// The page, in the sort's order.
+    rows: Vec<domain::Conversation>,
+    /// Whether more conversations follow the page.
+    has_more: bool,
+}
+
+impl Listed {
+    /// The cursor of `row`: `after` takes it for the conversations that follow it.
+    fn cursor(&self, row: &domain::Conversation) -> String {
+        Cursor::new(&self.filter, self.sort, SortKey::of(row, self.sort)).encode()
+    }
+}
+
+/// The one way both `conversations` and `conversationsConnection` read a page: the
+/// arguments parsed, the page and what `selected` (the selection of each conversation)
+/// reads of its customer, assignee and tags in one statement, fed to the loaders with
+/// notes and activity loaded in one batch each.
+async fn list(ctx: &Context<'_>, args: ListArgs, selected: &Lookahead<'_>) -> Result<Listed> {
+    let filter = args.filter.unwrap_or_default().parse().gql()?;
+    let sort: domain::ConversationSort = args.sort.unwrap_or_default().into();
+    let (size_name, size) = args.size;
+    let limit = Limit::parse_as(size_name, size).map_err(|e| AppError::bad_input(size_name, e)).gql()?;
+    let offset = Offset::parse(args.offset).map_err(|e| AppError::bad_input("offset", e)).gql()?;
+    let after = args
+        .after
+        .map(|raw| {
+            if offset.get() != 0 {
+                return Err(RuleError::new("after and a non-zero offset cannot be combined"));
+            }
+            Cursor::decode(&raw, &filter, sort).map(|c| c.key)
+        })
+        .transpose()
+        .map_err(|e| AppError::bad_input("after", e))
+        .gql()?;
+    // One row past the page tells whether more follow, without counting.
+    let page = PageRequest { sort, limit: limit.get() + 1, offset: offset.get(), after };
+    let children = Children::selected(selected);
+    let mut found =
+        ctx.state().store.list_conversations(ctx.workspace(), &filter, &page, children.related).await.gql()?;
+    ctx.loaders().feed(&mut found).await;
+    let mut rows = found.conversations;
+    let has_more = rows.len() as u64 > limit.get();
+    rows.truncate(usize::try_from(limit.get()).unwrap_or(usize::MAX));
+    ctx.loaders().preload(rows.iter(), children).await.map_err(loader_error)?;
+    Ok(Listed { filter, sort, limit, offset, rows, has_more })
+}
+
+/// Every conversation matching the filter, from the maintained counts when it can.
+pub(super) async fn count(ctx: &Context<'_>, filter: &domain::ConversationFilter) -> Result<i32> {
+    let total = ctx.state().store.count_conversations(ctx.workspace(), filter).await.gql()?;
+    Ok(i32::try_from(total).unwrap_or(i32::MAX))
+}
+
 /// Where a page stands; `total` is counted only when a client asks for it.
 pub struct PageState {
     filter: domain::ConversationFilter,
@@ -106,8 +166,7 @@ pub struct PageState {
 impl PageState {
     /// Every conversation matching the filter.
     async fn total(&self, ctx: &Context<'_>) -> Result<i32> {
-        let total = ctx.state().store.count_conversations(ctx.workspace(), &self.filter).await.gql()?;
-        Ok(i32::try_from(total).unwrap_or(i32::MAX))
+        count(ctx, &self.filter).await
     }
 
     /// The page size asked for.

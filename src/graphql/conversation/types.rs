@@ -97,6 +97,11 @@ impl Conversation {
         ID(self.0.id.clone())
     }
 
+    /// The global id (Relay's): opaque and stable; `node` and `nodes` take it.
+    pub(crate) async fn node_id(&self) -> ID {
+        ID(domain::NodeKind::Conversation.node_id(&self.0.id))
+    }
+
     /// The channel it came in on.
     async fn channel(&self) -> Channel {
         self.0.channel.into()
@@ -197,6 +202,11 @@ impl Customer {
         ID(self.0.id.clone())
     }
 
+    /// The global id (Relay's): opaque and stable; `node` and `nodes` take it.
+    pub(crate) async fn node_id(&self) -> ID {
+        ID(domain::NodeKind::Customer.node_id(&self.0.id))
+    }
+
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -225,6 +235,11 @@ impl User {
         ID(self.0.id.clone())
     }
 
+    /// The global id (Relay's): opaque and stable; `node` and `nodes` take it.
+    pub(crate) async fn node_id(&self) -> ID {
+        ID(domain::NodeKind::User.node_id(&self.0.id))
+    }
+
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -241,6 +256,11 @@ pub struct Note(pub domain::Note);
 impl Note {
     async fn id(&self) -> ID {
         ID(self.0.id.clone())
+    }
+
+    /// The global id (Relay's): opaque and stable; `node` and `nodes` take it.
+    pub(crate) async fn node_id(&self) -> ID {
+        ID(domain::NodeKind::Note.node_id(&self.0.id))
     }
 
     async fn content(&self) -> &str {
