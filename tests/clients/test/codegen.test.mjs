@@ -121,7 +121,11 @@ test('graphql-codegen generates types from the served schema, and tsc accepts co
   const schemaTypes = await readFile(types, 'utf8');
   assert.match(schemaTypes, /export type Query = \{/);
   assert.match(schemaTypes, /export type Mutation = \{/);
-  assert.match(schemaTypes, /export type Conversation = \{/);
+  // Relay's Node interface: the four object types carry a nodeId.
+  assert.match(schemaTypes, /export type Node = \{[^}]*nodeId: Scalars\['ID'\]\['output'\]/);
+  for (const type of ['Conversation', 'Customer', 'User', 'Note']) {
+    assert.match(schemaTypes, new RegExp(`export type ${type} = Node & \\{`));
+  }
   assert.match(schemaTypes, /export type Channel =[^;]*'VOICE'[^;]*;/);
   const generated = await readFile(operations, 'utf8');
   assert.match(generated, /export type CodegenInboxQueryVariables = /);
