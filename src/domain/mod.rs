@@ -8,6 +8,7 @@ mod note;
 mod page;
 mod records;
 mod search;
+mod status;
 mod tag;
 mod time;
 
@@ -25,6 +26,7 @@ pub use search::{
     fold, phone_suffixes, prefix_upper_bound, search_key, words, SearchQuery, MAX_SEARCH_CHARS, MAX_TERM_CHARS,
     SEARCH_KEY_CHARS,
 };
+pub use status::{StatusChange, StatusState};
 pub use tag::{TagList, TagName, MAX_TAGS_PER_CALL, MAX_TAGS_PER_CONVERSATION};
 pub use time::{format_timestamp, parse_date_bound, parse_rfc3339, Bound, Clock, SystemClock, Timestamp};
 

@@ -74,11 +74,18 @@ impl Assets {
 static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
     const JS: &str = "text/javascript; charset=utf-8";
     let script = Asset::new("graphiql.min.js", JS, include_bytes!("../../assets/graphiql/graphiql.min.js"));
-    let style =
-        Asset::new("graphiql.min.css", "text/css; charset=utf-8", include_bytes!("../../assets/graphiql/graphiql.min.css"));
-    let react = Asset::new("react.production.min.js", JS, include_bytes!("../../assets/graphiql/react.production.min.js"));
-    let react_dom =
-        Asset::new("react-dom.production.min.js", JS, include_bytes!("../../assets/graphiql/react-dom.production.min.js"));
+    let style = Asset::new(
+        "graphiql.min.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../assets/graphiql/graphiql.min.css"),
+    );
+    let react =
+        Asset::new("react.production.min.js", JS, include_bytes!("../../assets/graphiql/react.production.min.js"));
+    let react_dom = Asset::new(
+        "react-dom.production.min.js",
+        JS,
+        include_bytes!("../../assets/graphiql/react-dom.production.min.js"),
+    );
     let page = PAGE
         .replace("{style}", &style.path())
         .replace("{react}", &react.path())
@@ -118,9 +125,8 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
         value.split(',').any(|coding| {
             let mut parts = coding.split(';').map(str::trim);
             let name = parts.next().unwrap_or_default();
-            let refused = parts.any(|param| {
-                param.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()).is_some_and(|q| q <= 0.0)
-            });
+            let refused = parts
+                .any(|param| param.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()).is_some_and(|q| q <= 0.0));
             (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
         })
     })

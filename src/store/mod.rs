@@ -28,7 +28,6 @@ pub use conversations::{Page, Related};
 
 use crate::domain::{Clock, SystemClock, Timestamp};
 pub use import::{search_words, SearchWords};
-pub use mutations::StatusChange;
 pub use workspaces::{ApiKeyInfo, NewWorkspace};
 
 /// Handle to the database; cheap to clone.

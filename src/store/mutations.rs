@@ -21,27 +21,10 @@ use super::entity::{activity_event, conversation, conversation_tag, note, user};
 use super::search_index::{append_words, move_status, words_of};
 use super::{convert, Store, WriteTransaction};
 use crate::domain::{
-    abbreviate, new_id, ActivityKind, Clock, Conversation, ConversationStatus, Note, NoteContent, RuleError, TagList,
-    Timestamp, WorkspaceId, MAX_TAGS_PER_CONVERSATION,
+    abbreviate, new_id, ActivityKind, Clock, Conversation, ConversationStatus, Note, NoteContent, RuleError,
+    StatusChange, StatusState, TagList, Timestamp, WorkspaceId, MAX_TAGS_PER_CONVERSATION,
 };
 use crate::error::AppError;
-
-/// A status change as asked for.
-#[derive(Debug, Clone)]
-pub struct StatusChange {
-    pub status: ConversationStatus,
-    pub resolution_notes: Option<String>,
-}
-
-impl StatusChange {
-    /// `resolutionNotes` belong to RESOLVED only.
-    pub fn parse(status: ConversationStatus, resolution_notes: Option<String>) -> Result<Self, RuleError> {
-        if resolution_notes.is_some() && status != ConversationStatus::Resolved {
-            return Err(RuleError::new("resolutionNotes may only be given with status RESOLVED"));
-        }
-        Ok(Self { status, resolution_notes })
-    }
-}
 
 /// One locked conversation inside its transaction.
 struct Locked {
@@ -122,16 +105,14 @@ impl Store {
         let mut locked = self.lock(workspace, id, clock).await?;
         let from: ConversationStatus =
             locked.row.status.parse().map_err(|e: RuleError| AppError::internal(anyhow::anyhow!(e)))?;
-        let to = change.status;
-        let (resolved_at, notes) = match (from, to) {
-            (ConversationStatus::Resolved, ConversationStatus::Resolved) => {
-                (locked.row.resolved_at, change.resolution_notes.or_else(|| locked.row.resolution_notes.clone()))
-            }
-            (_, ConversationStatus::Resolved) => (Some(locked.now), change.resolution_notes),
-            _ => (None, None),
+        let current = StatusState {
+            status: from,
+            resolved_at: locked.row.resolved_at,
+            resolution_notes: locked.row.resolution_notes.clone(),
         };
-        let changed = from != to || notes != locked.row.resolution_notes;
-        if changed {
+        if let Some(next) = change.apply(&current, locked.now) {
+            let to = next.status;
+            let StatusState { resolved_at, resolution_notes: notes, .. } = next;
             locked.row.status = to.as_str().to_owned();
             locked.row.resolved_at = resolved_at;
             locked.row.resolution_notes = notes.clone();

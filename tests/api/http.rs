@@ -275,7 +275,8 @@ async fn graphiql_loads_every_asset_from_the_gateway_under_content_hashed_names(
         assert!(reference.contains(&format!(".{hash}.")), "{reference} is named after its content ({hash})");
 
         // Gzipped for a browser, once, to the same bytes.
-        let zipped = app.client.get(url(&app, reference)).header(ACCEPT_ENCODING, "gzip, deflate, br").send().await.unwrap();
+        let zipped =
+            app.client.get(url(&app, reference)).header(ACCEPT_ENCODING, "gzip, deflate, br").send().await.unwrap();
         assert_eq!(zipped.headers()[CONTENT_ENCODING], "gzip", "{reference}");
         assert_eq!(zipped.headers()[CACHE_CONTROL], "public, max-age=31536000, immutable", "{reference}");
         let zipped = zipped.bytes().await.unwrap();

@@ -4,10 +4,9 @@
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 
 use super::types::{Conversation, ConversationStatus, Note};
-use crate::domain::{NoteContent, TagList};
+use crate::domain::{NoteContent, StatusChange, TagList};
 use crate::error::{AppError, GqlResultExt};
 use crate::graphql::ContextExt;
-use crate::store::StatusChange;
 
 #[derive(Default)]
 pub struct ConversationMutation;
