@@ -9,8 +9,8 @@ use serde_json::json;
 
 use crate::cli::{ApiKeyCommand, Cli, Command, ServeArgs, WorkspaceCommand};
 use crate::config::Config;
-use crate::demo;
 use crate::domain::{format_timestamp, ApiKey, ApiKeyId, WorkspaceId};
+use crate::seed::demo;
 use crate::startup::{open_serving_store, open_store, App};
 use crate::store::{ApiKeyInfo, Store};
 
@@ -56,7 +56,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ApiKey(ApiKeyCommand::Revoke { key }) => revoke(&config, key.trim()).await,
         Command::Import { workspace, file } => {
             let text = read_input(&file)?;
-            let batch = crate::import::parse_file(&text).map_err(|e| anyhow!("invalid import file: {e}"))?;
+            let batch = crate::seed::import_file::parse_file(&text).map_err(|e| anyhow!("invalid import file: {e}"))?;
             let store = open_store(&config).await?;
             let workspace = existing_workspace(&store, &workspace).await?;
             let summary = store.import(&workspace, &batch).await?;
@@ -66,7 +66,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Generate { workspace, conversations, seed } => {
             let store = open_store(&config).await?;
             let conversations = usize::try_from(conversations)?;
-            let report = crate::generate::run(&store, &workspace, conversations, seed, config.clock.now()).await?;
+            let report =
+                crate::seed::generate::run(&store, &workspace, conversations, seed, config.clock.now()).await?;
             print_line(&serde_json::to_value(report)?);
             Ok(())
         }

@@ -3,13 +3,11 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod demo;
 pub mod domain;
 pub mod error;
-pub mod generate;
 pub mod graphql;
 pub mod http;
-pub mod import;
+pub mod seed;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

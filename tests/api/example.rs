@@ -40,7 +40,7 @@ async fn unknown_id_is_null() {
 #[tokio::test]
 async fn demo_data_holds_both_examples_with_contract_values() {
     let app = spawn_app().await;
-    let demo = inbox_gateway::demo::demo_conversations();
+    let demo = inbox_gateway::seed::demo::demo_conversations();
     let workspace = inbox_gateway::domain::WorkspaceId::new_unchecked(app.workspace.clone());
     app.store.import(&workspace, &demo).await.unwrap();
 

@@ -27,7 +27,7 @@ async fn a_noisy_workspace_at_full_tilt_leaves_a_quiet_one_its_share_of_the_pool
         .await,
     );
     app.import(&contract_examples()).await;
-    let noisy = inbox_gateway::generate::run(&app.store, "ws_noisy", 2_000, 1, 0).await.expect("generated");
+    let noisy = inbox_gateway::seed::generate::run(&app.store, "ws_noisy", 2_000, 1, 0).await.expect("generated");
     // Six searches at once, each with its total: heavy, and within the query limits.
     let heavy: String = (0..6)
         .map(|i| format!("s{i}: conversations(limit: 20, filter: {{search: \"heater\"}}) {{ conversations {{ id summary }} pagination {{ total }} }} "))

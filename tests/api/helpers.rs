@@ -174,7 +174,7 @@ impl TestApp {
     /// Imports conversations (the file format of the contract) into a workspace.
     pub async fn import_into(&self, workspace: &str, conversations: &Value) {
         let text = json!({"conversations": conversations}).to_string();
-        let batch = inbox_gateway::import::parse_file(&text).expect("a valid import file");
+        let batch = inbox_gateway::seed::import_file::parse_file(&text).expect("a valid import file");
         self.store.import(&WorkspaceId::new_unchecked(workspace), &batch).await.expect("import");
     }
 

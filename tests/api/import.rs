@@ -2,7 +2,7 @@
 //! id, defaults, and refusals that name the first bad place and write nothing.
 
 use inbox_gateway::domain::WorkspaceId;
-use inbox_gateway::import::parse_file;
+use inbox_gateway::seed::import_file::parse_file;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{json, Value};

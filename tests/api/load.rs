@@ -103,9 +103,9 @@ fn load_with_an_optional_database_restart() {
             .await,
         );
         let workspace = WorkspaceId::new_unchecked(app.workspace.clone());
-        app.store.import(&workspace, &inbox_gateway::demo::demo_conversations()).await.unwrap();
+        app.store.import(&workspace, &inbox_gateway::seed::demo::demo_conversations()).await.unwrap();
         let ids: Arc<Vec<String>> =
-            Arc::new(inbox_gateway::demo::demo_conversations().into_iter().map(|c| c.conversation.id).collect());
+            Arc::new(inbox_gateway::seed::demo::demo_conversations().into_iter().map(|c| c.conversation.id).collect());
         let tally = Arc::new(Mutex::new(Tally::default()));
         let start = Instant::now();
         let end = start + Duration::from_secs(seconds);

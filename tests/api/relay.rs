@@ -379,7 +379,7 @@ async fn walk_list(app: &TestApp, filter: &Value, sort: &str) -> (Vec<String>, i
 
 async fn demo_inbox(app: &TestApp) {
     let workspace = inbox_gateway::domain::WorkspaceId::new_unchecked(app.workspace.clone());
-    app.store.import(&workspace, &inbox_gateway::demo::demo_conversations()).await.expect("the demo imports");
+    app.store.import(&workspace, &inbox_gateway::seed::demo::demo_conversations()).await.expect("the demo imports");
 }
 
 const SORTS: [&str; 5] = ["LAST_ACTIVITY_DESC", "LAST_ACTIVITY_ASC", "CREATED_DESC", "CREATED_ASC", "PRIORITY_DESC"];
