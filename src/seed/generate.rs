@@ -12,7 +12,7 @@ use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressState, Prog
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use super::demo::{Generator, Shape};
+use super::generator::{Generator, Shape};
 use crate::domain::{ImportedConversation, Timestamp, WorkspaceId};
 use crate::store::{search_words, Store};
 
