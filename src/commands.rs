@@ -80,7 +80,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn serve(config: &Config, demo: bool, wait_for_database: bool) -> anyhow::Result<()> {
     let store = if wait_for_database { open_store_patiently(config).await } else { open_serving_store(config).await? };
-    let demo_key = if demo { Some(load_demo(&store, config).await?) } else { None };
+    let demo_key = if demo { Some(demo::load(&store, config.clock.as_ref()).await?) } else { None };
     let app = App::with_store(config, store).await?;
     // The port really bound: `--bind 127.0.0.1:0` takes any free one, and the printed
     // URL must name it.
@@ -160,17 +160,6 @@ impl ServeArgs {
         limits.query.introspection = self.introspection == crate::cli::Switch::On;
         Ok(())
     }
-}
-
-/// Loads the demo workspace, or restores it to its documented state (statuses,
-/// assignees, tags and imported notes as shipped: an import upserts every conversation),
-/// and issues a key.
-async fn load_demo(store: &Store, config: &Config) -> anyhow::Result<ApiKey> {
-    let workspace = WorkspaceId::new_unchecked(demo::DEMO_WORKSPACE_ID);
-    store.ensure_workspace(&workspace, demo::DEMO_WORKSPACE_NAME, config.clock.now()).await?;
-    let summary = store.import(&workspace, &demo::demo_conversations()).await?;
-    tracing::info!(conversations = summary.conversations, "demo workspace loaded in its documented state");
-    Ok(store.create_api_key(&workspace, config.clock.now()).await?)
 }
 
 /// Revokes a key named by its public id, or by the key itself.

@@ -1,10 +1,12 @@
-//! The demo workspace: the contract's two example conversations (section 7) and a few
-//! hundred more from the generator, a home-services business over the winter of
-//! 2023/24. The same every run, so loading it twice changes nothing.
+//! The demo workspace that `serve --demo` loads: the contract's two example
+//! conversations (section 7) and a few hundred more from the generator, a home-services
+//! business over the winter of 2023/24. The same every run, so loading it again only
+//! restores it.
 
 use super::generator::{Generator, Shape};
 use super::tables::TEAM;
-use crate::domain::ImportedConversation;
+use crate::domain::{ApiKey, Clock, ImportedConversation, WorkspaceId};
+use crate::store::Store;
 
 pub const DEMO_WORKSPACE_ID: &str = "ws_demo";
 pub const DEMO_WORKSPACE_NAME: &str = "Demo: Comfort Pro Home Services";
@@ -19,6 +21,17 @@ const SEED: u64 = 0x00C0_FFEE_2024_0301;
 /// The demo's conversations: the contract's two examples first, then the seeded rest.
 pub fn demo_conversations() -> Vec<ImportedConversation> {
     Generator::new(DEMO_SHAPE).collect()
+}
+
+/// Loads the demo workspace, or restores it to its documented state (statuses,
+/// assignees, tags and imported notes as shipped: an import upserts every conversation),
+/// and issues a key.
+pub async fn load(store: &Store, clock: &dyn Clock) -> anyhow::Result<ApiKey> {
+    let workspace = WorkspaceId::new_unchecked(DEMO_WORKSPACE_ID);
+    store.ensure_workspace(&workspace, DEMO_WORKSPACE_NAME, clock.now()).await?;
+    let summary = store.import(&workspace, &demo_conversations()).await?;
+    tracing::info!(conversations = summary.conversations, "demo workspace loaded in its documented state");
+    Ok(store.create_api_key(&workspace, clock.now()).await?)
 }
 
 #[cfg(test)]
