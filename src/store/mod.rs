@@ -1,13 +1,13 @@
 //! The conversation store: sea-orm entities, the queries, writes in transactions.
 //! Every function that reads or writes workspace data takes the workspace first.
 
+mod bulk_load;
 mod conversations;
 mod convert;
 mod counts;
 mod deadline;
 pub mod entity;
 mod health;
-mod import;
 mod mutations;
 mod related;
 mod search_index;
@@ -27,7 +27,7 @@ use sea_orm::{
 pub use conversations::{Page, Related};
 
 use crate::domain::{Clock, SystemClock, Timestamp};
-pub use import::{search_words, SearchWords};
+pub use bulk_load::{search_words, SearchWords};
 pub use workspaces::{ApiKeyInfo, NewWorkspace};
 
 /// Handle to the database; cheap to clone.
