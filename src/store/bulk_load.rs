@@ -11,6 +11,7 @@ use sea_orm::{
 };
 use tracing::instrument;
 
+use super::chunked::insert_chunked;
 use super::counts::{Deltas, Group};
 use super::entity::{conversation, conversation_tag, customer, message, note, user, workspace};
 use super::search_index::{self, customer_texts, words_of, Document, Facets};
@@ -284,14 +285,8 @@ async fn upsert_users<'a, C: ConnectionTrait>(
             avatar_url: Set(u.avatar_url.clone()),
         })
         .collect();
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        user::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::columns([U::WorkspaceId, U::Id]).update_columns([U::Name, U::AvatarUrl]).to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
-    }
+    let on_conflict = OnConflict::columns([U::WorkspaceId, U::Id]).update_columns([U::Name, U::AvatarUrl]).to_owned();
+    insert_chunked(db, rows, Some(on_conflict)).await?;
     Ok(())
 }
 
@@ -312,16 +307,10 @@ async fn upsert_customers<C: ConnectionTrait>(
             servicetitan_id: Set(c.servicetitan_id.clone()),
         })
         .collect();
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        customer::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::columns([K::WorkspaceId, K::Id])
-                    .update_columns([K::Name, K::Phone, K::Email, K::ServicetitanId])
-                    .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
-    }
+    let on_conflict = OnConflict::columns([K::WorkspaceId, K::Id])
+        .update_columns([K::Name, K::Phone, K::Email, K::ServicetitanId])
+        .to_owned();
+    insert_chunked(db, rows, Some(on_conflict)).await?;
     Ok(())
 }
 
@@ -348,12 +337,8 @@ async fn upsert_conversations<C: ConnectionTrait>(
         V::ResolvedAt,
         V::ResolutionNotes,
     ];
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        conversation::Entity::insert_many(chunk.to_vec())
-            .on_conflict(OnConflict::columns([V::WorkspaceId, V::Id]).update_columns(updated).to_owned())
-            .exec_without_returning(db)
-            .await?;
-    }
+    let on_conflict = OnConflict::columns([V::WorkspaceId, V::Id]).update_columns(updated).to_owned();
+    insert_chunked(db, rows, Some(on_conflict)).await?;
     Ok(())
 }
 
@@ -421,9 +406,7 @@ async fn replace_children<C: ConnectionTrait>(
             })
         })
         .collect();
-    for chunk in tags.chunks(INSERT_CHUNK) {
-        conversation_tag::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
-    }
+    insert_chunked(db, tags, None).await?;
     let messages: Vec<_> = conversations
         .iter()
         .flat_map(|c| {
@@ -438,9 +421,7 @@ async fn replace_children<C: ConnectionTrait>(
             })
         })
         .collect();
-    for chunk in messages.chunks(INSERT_CHUNK) {
-        message::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
-    }
+    insert_chunked(db, messages, None).await?;
     replace_notes(db, workspace, conversations).await
 }
 
@@ -511,8 +492,6 @@ async fn replace_notes<C: ConnectionTrait>(
             ..Default::default()
         })
         .collect();
-    for chunk in notes.chunks(INSERT_CHUNK) {
-        note::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
-    }
+    insert_chunked(db, notes, None).await?;
     Ok(NotesReplaced { moved_from, left_out_of })
 }

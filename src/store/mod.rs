@@ -2,6 +2,7 @@
 //! Every function that reads or writes workspace data takes the workspace first.
 
 mod bulk_load;
+mod chunked;
 mod conversations;
 mod convert;
 mod counts;
