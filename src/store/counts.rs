@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
+use super::chunked::insert_chunked;
 use super::entity::{conversation, conversation_count, conversation_tag_count};
 use crate::domain::{Conversation, ConversationFilter, StatusFilter, WorkspaceId};
 use crate::error::AppError;
@@ -95,17 +96,11 @@ impl Deltas {
                 n: Set(delta),
             })
             .collect();
-        for chunk in rows.chunks(super::INSERT_CHUNK) {
-            let add = Expr::col((conversation_count::Entity, N::N)).add(Expr::col((Alias::new("excluded"), N::N)));
-            conversation_count::Entity::insert_many(chunk.to_vec())
-                .on_conflict(
-                    OnConflict::columns([N::WorkspaceId, N::Status, N::Channel, N::Priority, N::AssigneeId])
-                        .value(N::N, add)
-                        .to_owned(),
-                )
-                .exec_without_returning(db)
-                .await?;
-        }
+        let add = Expr::col((conversation_count::Entity, N::N)).add(Expr::col((Alias::new("excluded"), N::N)));
+        let on_conflict = OnConflict::columns([N::WorkspaceId, N::Status, N::Channel, N::Priority, N::AssigneeId])
+            .value(N::N, add)
+            .to_owned();
+        insert_chunked(db, rows, Some(on_conflict)).await?;
         let rows: Vec<_> = self
             .tagged
             .into_iter()
@@ -120,25 +115,12 @@ impl Deltas {
                 n: Set(delta),
             })
             .collect();
-        for chunk in rows.chunks(super::INSERT_CHUNK) {
-            let add =
-                Expr::col((conversation_tag_count::Entity, TN::N)).add(Expr::col((Alias::new("excluded"), TN::N)));
-            conversation_tag_count::Entity::insert_many(chunk.to_vec())
-                .on_conflict(
-                    OnConflict::columns([
-                        TN::WorkspaceId,
-                        TN::Tag,
-                        TN::Status,
-                        TN::Channel,
-                        TN::Priority,
-                        TN::AssigneeId,
-                    ])
-                    .value(TN::N, add)
-                    .to_owned(),
-                )
-                .exec_without_returning(db)
-                .await?;
-        }
+        let add = Expr::col((conversation_tag_count::Entity, TN::N)).add(Expr::col((Alias::new("excluded"), TN::N)));
+        let on_conflict =
+            OnConflict::columns([TN::WorkspaceId, TN::Tag, TN::Status, TN::Channel, TN::Priority, TN::AssigneeId])
+                .value(TN::N, add)
+                .to_owned();
+        insert_chunked(db, rows, Some(on_conflict)).await?;
         Ok(())
     }
 }

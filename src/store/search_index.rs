@@ -19,6 +19,7 @@ use sea_orm::{
     Value,
 };
 
+use super::chunked::insert_chunked;
 use super::entity::{conversation, customer, customer_phone_suffix, message, note};
 use super::INSERT_CHUNK;
 use crate::domain::{
@@ -333,9 +334,7 @@ pub async fn write_phone_suffixes<C: ConnectionTrait>(
             })
         })
         .collect();
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        customer_phone_suffix::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
-    }
+    insert_chunked(db, rows, None).await?;
     Ok(())
 }
 
