@@ -1,0 +1,235 @@
+//! The bulk load: every conversation of a batch (an import file, the demo, a batch of
+//! `generate`), with its customer, assignee, tags, messages and notes, upserted by id in
+//! one transaction, with the search index and the counts kept in step. What it reads is
+//! in [`lookups`], the rows it writes in [`rows`].
+
+mod lookups;
+mod rows;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use sea_orm::{DatabaseTransaction, EntityTrait, QuerySelect};
+use tracing::instrument;
+
+use super::counts::{Deltas, Group};
+use super::entity::workspace;
+use super::search_index::{self, customer_texts, words_of, Document, Facets};
+use super::Store;
+use crate::domain::{Customer, ImportSummary, ImportedConversation, User, WorkspaceId};
+use crate::error::AppError;
+use lookups::{conversations_of, lock_existing, renamed_customers, seqs_of, tags_of, with_action_notes};
+use rows::{replace_children, upsert_conversations, upsert_customers, upsert_users, NotesReplaced};
+
+impl Store {
+    /// Upserts every conversation (and its customer and assignee) by id; the same batch
+    /// written twice leaves the same state. All or nothing.
+    #[instrument(name = "db.import", skip_all, err(level = "debug"), fields(conversations = batch.len()))]
+    pub async fn import(
+        &self,
+        workspace: &WorkspaceId,
+        batch: &[ImportedConversation],
+    ) -> Result<ImportSummary, AppError> {
+        self.import_with_words(workspace, batch, &search_words(batch)).await
+    }
+
+    /// [`Store::import`] with the batch's search words already drawn up by
+    /// [`search_words`] (bulk writers do that on another thread while a batch is written).
+    #[instrument(name = "db.import", skip_all, err(level = "debug"), fields(conversations = batch.len()))]
+    pub async fn import_with_words(
+        &self,
+        workspace: &WorkspaceId,
+        batch: &[ImportedConversation],
+        words: &SearchWords,
+    ) -> Result<ImportSummary, AppError> {
+        let write = self.begin_write().await?;
+        let summary = write_batch(&write.txn, workspace, batch, words).await?;
+        write.txn.commit().await?;
+        Ok(summary)
+    }
+}
+
+/// Each conversation's search words, by conversation id (a later occurrence wins).
+pub type SearchWords = HashMap<String, BTreeSet<String>>;
+
+/// The words each conversation of the batch is found by: its summary, messages and
+/// notes, and its customer's name and email. CPU only; needs no transaction.
+pub fn search_words(batch: &[ImportedConversation]) -> SearchWords {
+    batch
+        .iter()
+        .map(|c| {
+            let texts = c
+                .conversation
+                .summary
+                .as_deref()
+                .into_iter()
+                .chain(c.messages.iter().map(|m| m.body.as_str()))
+                .chain(c.notes.iter().map(|n| n.content.as_str()))
+                .chain(customer_texts(&c.customer));
+            (c.conversation.id.clone(), words_of(texts))
+        })
+        .collect()
+}
+
+async fn write_batch(
+    txn: &DatabaseTransaction,
+    workspace: &WorkspaceId,
+    batch: &[ImportedConversation],
+    words: &SearchWords,
+) -> Result<ImportSummary, AppError> {
+    let batch = Batch::of(batch);
+    let before = read_before(txn, workspace, &batch).await?;
+    let notes = write_rows(txn, workspace, &batch).await?;
+    write_search(txn, workspace, &batch, words, &before.renamed, notes).await?;
+    write_counts(txn, workspace, &batch, &before).await?;
+    Ok(ImportSummary {
+        conversations: batch.conversations.len(),
+        customers: batch.customers.len(),
+        users: batch.users.len(),
+    })
+}
+
+/// A batch as it is written: one of each id, the later occurrence winning as if the file
+/// were imported in order; ids in sorted order, so that concurrent imports lock rows in
+/// the same order.
+struct Batch<'a> {
+    customers: BTreeMap<&'a str, &'a Customer>,
+    users: BTreeMap<&'a str, &'a User>,
+    conversations: Vec<&'a ImportedConversation>,
+    ids: Vec<&'a str>,
+}
+
+impl<'a> Batch<'a> {
+    fn of(batch: &'a [ImportedConversation]) -> Self {
+        let conversations: BTreeMap<&str, &ImportedConversation> =
+            batch.iter().map(|c| (c.conversation.id.as_str(), c)).collect();
+        Self {
+            customers: batch.iter().map(|c| (c.customer.id.as_str(), &c.customer)).collect(),
+            users: batch.iter().filter_map(|c| c.assignee.as_ref()).map(|u| (u.id.as_str(), u)).collect(),
+            ids: conversations.keys().copied().collect(),
+            conversations: conversations.into_values().collect(),
+        }
+    }
+}
+
+/// What the counts and the search index need to know of the state before the write.
+struct Before {
+    /// The group each conversation of the batch that exists already counts in.
+    groups: BTreeMap<String, Group>,
+    /// The tags those conversations carry.
+    tags: BTreeMap<String, Vec<String>>,
+    /// The customers of the batch whose searchable text (name, email) changes.
+    renamed: Vec<String>,
+}
+
+/// Takes the workspace's import lock and the rows of the batch's conversations that
+/// exist already, and reads what they were.
+async fn read_before(
+    txn: &DatabaseTransaction,
+    workspace: &WorkspaceId,
+    batch: &Batch<'_>,
+) -> Result<Before, AppError> {
+    // Imports into one workspace run one at a time (the workspace row is their lock), so
+    // two imports can never both take a conversation for new and count it twice.
+    workspace::Entity::find_by_id(workspace.as_str()).lock_exclusive().one(txn).await?;
+    let groups = lock_existing(txn, workspace, &batch.ids).await?;
+    let tags = tags_of(txn, workspace, &groups).await?;
+    let renamed = renamed_customers(txn, workspace, &batch.customers).await?;
+    Ok(Before { groups, tags, renamed })
+}
+
+/// Upserts the users, customers (with their phone suffixes) and conversations, and
+/// replaces the conversations' tags, messages and imported notes.
+async fn write_rows(
+    txn: &DatabaseTransaction,
+    workspace: &WorkspaceId,
+    batch: &Batch<'_>,
+) -> Result<NotesReplaced, AppError> {
+    upsert_users(txn, workspace, batch.users.values().copied()).await?;
+    let customers: Vec<&Customer> = batch.customers.values().copied().collect();
+    upsert_customers(txn, workspace, &customers).await?;
+    search_index::write_phone_suffixes(txn, workspace, &customers).await?;
+    upsert_conversations(txn, workspace, &batch.conversations).await?;
+    replace_children(txn, workspace, &batch.conversations).await
+}
+
+/// Writes the batch's search documents from its words, and makes again from what is
+/// stored the documents those words cannot give.
+async fn write_search(
+    txn: &DatabaseTransaction,
+    workspace: &WorkspaceId,
+    batch: &Batch<'_>,
+    words: &SearchWords,
+    renamed: &[String],
+    notes: NotesReplaced,
+) -> Result<(), AppError> {
+    let seqs = seqs_of(txn, workspace, &batch.ids).await?;
+    search_index::write_documents(txn, &documents(workspace, batch, words, &seqs)).await?;
+    let stale = stale_documents(txn, workspace, &batch.ids, renamed, notes).await?;
+    search_index::reindex(txn, workspace, &stale).await
+}
+
+/// The batch's search documents, by the file's words.
+fn documents<'a>(
+    workspace: &'a WorkspaceId,
+    batch: &Batch<'a>,
+    words: &'a SearchWords,
+    seqs: &BTreeMap<String, i64>,
+) -> Vec<Document<'a>> {
+    static NO_WORDS: BTreeSet<String> = BTreeSet::new();
+    batch
+        .conversations
+        .iter()
+        .map(|&c| {
+            let id = c.conversation.id.as_str();
+            Document {
+                seq: seqs[id],
+                words: words.get(id).unwrap_or(&NO_WORDS),
+                facets: Facets {
+                    workspace: workspace.as_str(),
+                    status: c.conversation.status.as_str(),
+                    channel: c.conversation.channel.as_str(),
+                },
+            }
+        })
+        .collect()
+}
+
+/// The conversations whose documents the write made stale: those of renamed customers
+/// and those that lost a note to the batch, outside it; and those of the batch whose
+/// words the file cannot give.
+async fn stale_documents(
+    txn: &DatabaseTransaction,
+    workspace: &WorkspaceId,
+    ids: &[&str],
+    renamed: &[String],
+    notes: NotesReplaced,
+) -> Result<Vec<String>, AppError> {
+    let mut stale: BTreeSet<String> = conversations_of(txn, workspace, renamed).await?;
+    stale.extend(notes.moved_from);
+    for id in ids {
+        stale.remove(*id);
+    }
+    // The file's words lack the notes actions wrote, and may hold a file note left out:
+    // these documents are made again from what is stored.
+    stale.extend(with_action_notes(txn, workspace, ids).await?);
+    stale.extend(notes.left_out_of);
+    Ok(stale.into_iter().collect())
+}
+
+/// Moves each conversation of the batch, and its tags, from the counts it was in to
+/// those it is in now.
+async fn write_counts(
+    txn: &DatabaseTransaction,
+    workspace: &WorkspaceId,
+    batch: &Batch<'_>,
+    before: &Before,
+) -> Result<(), AppError> {
+    let mut deltas = Deltas::default();
+    let no_tags = Vec::new();
+    for c in &batch.conversations {
+        let id = c.conversation.id.as_str();
+        let from = before.groups.get(id).map(|group| (group, before.tags.get(id).unwrap_or(&no_tags).as_slice()));
+        deltas.moved_tagged(from, (&Group::of(&c.conversation), &c.tags));
+    }
+    deltas.apply(txn, workspace).await
+}
