@@ -45,7 +45,7 @@ mod tests {
         fold, format_timestamp, words, Channel, ConversationStatus, Customer, Priority, TagName, User,
     };
     use crate::seed::examples::jane_doe;
-    use crate::seed::generator::{DAY, ID_ALPHABET, MAX_TAGS, PERIOD_END};
+    use crate::seed::generator::{assert_every_channel_status_and_priority, DAY, ID_ALPHABET, MAX_TAGS, PERIOD_END};
     use crate::seed::tables::{INBOUND, OUTBOUND};
 
     fn find(all: &[ImportedConversation], id: &str) -> ImportedConversation {
@@ -152,16 +152,7 @@ mod tests {
 
     #[test]
     fn covers_every_channel_status_and_priority() {
-        let all = demo_conversations();
-        for channel in Channel::ALL {
-            assert!(all.iter().any(|c| c.conversation.channel == *channel), "{channel}");
-        }
-        for status in ConversationStatus::ALL {
-            assert!(all.iter().any(|c| c.conversation.status == *status), "{status}");
-        }
-        for priority in Priority::ALL {
-            assert!(all.iter().any(|c| c.conversation.priority == *priority), "{priority}");
-        }
+        assert_every_channel_status_and_priority(&demo_conversations());
     }
 
     #[test]

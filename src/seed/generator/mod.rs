@@ -251,12 +251,27 @@ fn ascii_lower(s: &str) -> String {
     s.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase()
 }
 
+/// Asserts that every channel, status and priority comes up among these conversations.
+#[cfg(test)]
+pub(super) fn assert_every_channel_status_and_priority(all: &[ImportedConversation]) {
+    use crate::domain::{Channel, ConversationStatus, Priority};
+    for channel in Channel::ALL {
+        assert!(all.iter().any(|c| c.conversation.channel == *channel), "{channel}");
+    }
+    for status in ConversationStatus::ALL {
+        assert!(all.iter().any(|c| c.conversation.status == *status), "{status}");
+    }
+    for priority in Priority::ALL {
+        assert!(all.iter().any(|c| c.conversation.priority == *priority), "{priority}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::{BTreeMap, HashSet};
 
     use super::*;
-    use crate::domain::{format_timestamp, Channel, ConversationStatus, Customer, Priority};
+    use crate::domain::{format_timestamp, Customer};
 
     #[test]
     fn period_end_is_the_first_of_march() {
@@ -306,15 +321,7 @@ mod tests {
         assert!((2.5..3.5).contains(&tags), "{tags} tags");
         assert!((2.5..3.5).contains(&messages), "{messages} messages");
         assert!((0.3..1.0).contains(&notes), "{notes} notes");
-        for channel in Channel::ALL {
-            assert!(all.iter().any(|c| c.conversation.channel == *channel), "{channel}");
-        }
-        for status in ConversationStatus::ALL {
-            assert!(all.iter().any(|c| c.conversation.status == *status), "{status}");
-        }
-        for priority in Priority::ALL {
-            assert!(all.iter().any(|c| c.conversation.priority == *priority), "{priority}");
-        }
+        assert_every_channel_status_and_priority(&all);
         let created = all.iter().map(|c| c.conversation.created_at);
         let (first, last) = (created.clone().min().unwrap(), created.max().unwrap());
         assert!((PERIOD_END - 731 * DAY..PERIOD_END - 720 * DAY).contains(&first), "{}", format_timestamp(first));
