@@ -1,7 +1,7 @@
 //! `inbox-gateway generate`: fills a workspace with a synthetic inbox of any size, drawn
-//! by the demo's generator from a seed, and written batch by batch through the import
-//! path: one transaction a batch, the search index and the counts kept in step. The same
-//! arguments give the same data, so running it again leaves the same state.
+//! by the [generator](super::generator) from a seed, and written batch by batch by the
+//! store's bulk load: one transaction a batch, the search index and the counts kept in
+//! step. The same arguments give the same data, so running it again leaves the same state.
 
 use std::collections::{BTreeSet, HashSet};
 use std::io::IsTerminal;

@@ -1,5 +1,6 @@
-//! The import file (contract section 6): parsed whole into domain records before
+//! The import file (contract section 6), parsed: whole into domain records before
 //! anything is written, so an invalid file is refused with its first bad place named.
+//! The store's bulk load writes what it gives.
 
 use std::collections::HashSet;
 
