@@ -98,9 +98,13 @@ async fn index_lookup_rows(db: &DatabaseConnection, workspace: &str, word: &str)
     let key = search_key(workspace);
     match db.get_database_backend() {
         DatabaseBackend::Postgres => {
-            // A tiny table would be read whole; the point is what the index gives.
+            // A tiny table would be read whole, or walked through another index, whichever
+            // its statistics of the moment favour; the point is what the GIN index gives,
+            // and a bitmap scan is the only way to read it.
             let txn = db.begin().await.expect("a transaction");
-            txn.execute_unprepared("SET LOCAL enable_seqscan = off").await.expect("set");
+            for setting in ["enable_seqscan", "enable_indexscan", "enable_indexonlyscan"] {
+                txn.execute_unprepared(&format!("SET LOCAL {setting} = off")).await.expect("set");
+            }
             let sql = format!(
                 "EXPLAIN (ANALYZE, FORMAT JSON) SELECT seq FROM conversation_search WHERE doc @@ CAST('{key}{word}:*' AS tsquery)"
             );
