@@ -487,3 +487,23 @@ pub async fn hold_abc123(app: &TestApp) -> sea_orm::DatabaseTransaction {
     lock.execute_unprepared(holding).await.expect("the lock is taken");
     lock
 }
+
+/// 120 conversations on 40 customers and 7 users, with tags and a note each: pages of
+/// every size whose rows share customers and users, for the statement-count tests.
+pub async fn inbox_of_120(app: &TestApp) {
+    let conversations: Vec<Value> = (0..120)
+        .map(|i| {
+            conversation(
+                &format!("conv_{i:03}"),
+                json!({
+                    "customer": {"id": format!("cust_{}", i % 40), "name": format!("Customer {}", i % 40)},
+                    "assignee": if i % 3 == 0 { Value::Null } else { json!({"id": format!("user_{}", i % 7), "name": "Tech"}) },
+                    "tags": ["hvac", format!("zone-{}", i % 5)],
+                    "notes": [{"id": format!("note_{i}"), "content": "gate code 4411", "created_at": "2024-01-10T10:30:00Z"}],
+                    "last_activity_at": format!("2024-01-10T11:{:02}:00Z", i % 60),
+                }),
+            )
+        })
+        .collect();
+    app.import(&Value::Array(conversations)).await;
+}

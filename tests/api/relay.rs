@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    assert_error, assert_refused, contract_examples, conversation, ids_of, spawn_app, OtherWorkspace, TestApp,
+    assert_error, assert_refused, contract_examples, ids_of, inbox_of_120, spawn_app, OtherWorkspace, TestApp,
     ALL_FIELDS,
 };
 
@@ -232,25 +232,6 @@ async fn nodes_takes_at_most_100_ids() {
         assert_refused(&answer, "BAD_USER_INPUT", Some("nodeIds"), &format!("{n} ids"));
         assert_eq!(app.store.statements_sent() - before, 1, "only the key lookup ran");
     }
-}
-
-/// 120 conversations on 40 customers and 7 users, with tags and a note each.
-async fn inbox_of_120(app: &TestApp) {
-    let conversations: Vec<Value> = (0..120)
-        .map(|i| {
-            conversation(
-                &format!("conv_{i:03}"),
-                json!({
-                    "customer": {"id": format!("cust_{}", i % 40), "name": format!("Customer {}", i % 40)},
-                    "assignee": if i % 3 == 0 { Value::Null } else { json!({"id": format!("user_{}", i % 7), "name": "Tech"}) },
-                    "tags": ["hvac", format!("zone-{}", i % 5)],
-                    "notes": [{"id": format!("note_{i}"), "content": "gate code 4411", "created_at": "2024-01-10T10:30:00Z"}],
-                    "last_activity_at": format!("2024-01-10T11:{:02}:00Z", i % 60),
-                }),
-            )
-        })
-        .collect();
-    app.import(&Value::Array(conversations)).await;
 }
 
 /// Sends `query` and returns its answer and the SQL statements it cost (the key lookup included).
