@@ -1,8 +1,8 @@
 //! Conversations: the queries, the actions and their types.
 
-mod connection;
 mod inputs;
 mod mutation;
+mod pages;
 mod query;
 mod types;
 

@@ -1,8 +1,8 @@
 use async_graphql::{Context, Lookahead, Object, Result, ID};
 
-use super::connection::{ConversationConnection, ConversationEdge, PageInfo};
 use super::inputs::{ConversationFilter, ConversationSort};
-use super::types::{Conversation, ConversationList};
+use super::pages::{ConversationConnection, ConversationEdge, ConversationList, PageInfo, PageState};
+use super::types::Conversation;
 use crate::domain::{self, Cursor, Limit, Offset, PageRequest, RuleError, SortKey};
 use crate::error::{AppError, GqlResultExt};
 use crate::graphql::loaders::{loader_error, Children};
@@ -145,49 +145,4 @@ async fn list(ctx: &Context<'_>, args: ListArgs, selected: &Lookahead<'_>) -> Re
     rows.truncate(usize::try_from(limit.get()).unwrap_or(usize::MAX));
     ctx.loaders().preload(rows.iter(), children).await.map_err(loader_error)?;
     Ok(Listed { filter, sort, limit, offset, rows, has_more })
-}
-
-/// Every conversation matching the filter, from the maintained counts when it can.
-pub(super) async fn count(ctx: &Context<'_>, filter: &domain::ConversationFilter) -> Result<i32> {
-    let total = ctx.state().store.count_conversations(ctx.workspace(), filter).await.gql()?;
-    Ok(i32::try_from(total).unwrap_or(i32::MAX))
-}
-
-/// Where a page stands; `total` is counted only when a client asks for it.
-pub struct PageState {
-    filter: domain::ConversationFilter,
-    limit: Limit,
-    offset: Offset,
-    has_more: bool,
-    next_cursor: Option<String>,
-}
-
-#[Object(name = "Pagination")]
-impl PageState {
-    /// Every conversation matching the filter.
-    async fn total(&self, ctx: &Context<'_>) -> Result<i32> {
-        count(ctx, &self.filter).await
-    }
-
-    /// The page size asked for.
-    async fn limit(&self) -> i32 {
-        i32::try_from(self.limit.get()).unwrap_or(i32::MAX)
-    }
-
-    /// The matches skipped.
-    async fn offset(&self) -> i32 {
-        i32::try_from(self.offset.get()).unwrap_or(i32::MAX)
-    }
-
-    /// True when matches follow this page (`offset + returned < total`; with `after`,
-    /// exactly when `nextCursor` is not null).
-    async fn has_more(&self) -> bool {
-        self.has_more
-    }
-
-    /// Pass it back as `after` (same filter and sort, offset 0) for the page that
-    /// follows; null when no conversation follows this page.
-    async fn next_cursor(&self) -> Option<&str> {
-        self.next_cursor.as_deref()
-    }
 }

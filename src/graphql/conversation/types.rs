@@ -1,6 +1,6 @@
 //! GraphQL types wrapping the domain records.
 
-use async_graphql::{ComplexObject, Context, Enum, Json, Object, Result, SimpleObject, ID};
+use async_graphql::{Context, Enum, Json, Object, Result, ID};
 
 use crate::domain;
 use crate::error::{AppError, GqlResultExt};
@@ -297,23 +297,5 @@ impl ActivityEvent {
     /// What changed: `{"assigneeId"}`, `{"from","to"}`, `{"tags": [...]}`...
     async fn details(&self) -> Json<serde_json::Value> {
         Json(self.0.details.clone())
-    }
-}
-
-/// One page of conversations.
-#[derive(SimpleObject)]
-#[graphql(complex)]
-pub struct ConversationList {
-    /// The page, in the requested order.
-    pub conversations: Vec<Conversation>,
-    #[graphql(skip)]
-    pub pagination: super::query::PageState,
-}
-
-#[ComplexObject]
-impl ConversationList {
-    /// Where the page stands in the whole result.
-    async fn pagination(&self) -> &super::query::PageState {
-        &self.pagination
     }
 }
