@@ -160,7 +160,7 @@ async fn write(store: &Store, workspace: &WorkspaceId, shape: Shape) -> anyhow::
 /// How far `generate` is: a bar with rate and time left when stderr is a terminal, else
 /// a log line each tenth of the way (logs collected from a pipe stay readable).
 enum Progress {
-    Bar { bar: ProgressBar, of: usize, started: Instant },
+    Bar { bar: ProgressBar, started: Instant },
     Lines { of: usize, started: Instant, next_line: usize },
 }
 
@@ -179,7 +179,7 @@ impl Progress {
                 })
                 .progress_chars("=> "),
             );
-            Self::Bar { bar, of, started: Instant::now() }
+            Self::Bar { bar, started: Instant::now() }
         } else {
             Self::Lines { of, started: Instant::now(), next_line: step(of) }
         }
@@ -201,9 +201,10 @@ impl Progress {
 
     /// The bar gives way to one last line, which the log lines after it follow.
     fn finish(self) {
-        if let Self::Bar { bar, of, started } = self {
+        if let Self::Bar { bar, started } = self {
             bar.finish_and_clear();
-            log_progress(usize::try_from(bar.position()).unwrap_or(of), of, started.elapsed());
+            let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+            log_progress(count(bar.position()), count(bar.length().unwrap_or_default()), started.elapsed());
         }
     }
 }
