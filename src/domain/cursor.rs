@@ -84,8 +84,22 @@ fn sort_name(sort: ConversationSort) -> &'static str {
 
 /// Equal for filters that select the same conversations (they are normalised already).
 fn fingerprint(filter: &ConversationFilter) -> String {
-    let digest = Sha256::digest(format!("{filter:?}").as_bytes());
-    hex::encode(&digest[..8])
+    let ConversationFilter {
+        status,
+        channels,
+        assignee_id,
+        customer_id,
+        created_from,
+        created_to,
+        search,
+        tags,
+        tag_match,
+        priority,
+    } = filter;
+    let text = format!(
+        "{status:?}|{channels:?}|{assignee_id:?}|{customer_id:?}|{created_from:?}|{created_to:?}|{search:?}|{tags:?}|{tag_match:?}|{priority:?}"
+    );
+    hex::encode(&Sha256::digest(text.as_bytes())[..8])
 }
 
 #[cfg(test)]

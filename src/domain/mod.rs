@@ -2,6 +2,7 @@
 
 mod cursor;
 mod enums;
+mod filter;
 mod ids;
 mod node_id;
 mod note;
@@ -14,13 +15,13 @@ mod time;
 
 pub use cursor::{Cursor, SortKey};
 pub use enums::{ActivityKind, Channel, ConversationSort, ConversationStatus, Priority, StatusFilter, TagMatch};
+pub use filter::{ConversationFilter, FilterField, FilterInput, MAX_FILTER_CHANNELS, MAX_FILTER_TAGS};
 pub use ids::{new_id, ApiKey, ApiKeyId, WorkspaceId};
 pub use node_id::{NodeId, NodeKind};
 pub use note::NoteContent;
 pub use page::{Limit, Offset};
 pub use records::{
-    ActivityEvent, Conversation, ConversationFilter, Customer, ImportSummary, ImportedConversation, Message, Note,
-    PageRequest, User,
+    ActivityEvent, Conversation, Customer, ImportSummary, ImportedConversation, Message, Note, PageRequest, User,
 };
 pub use search::{
     fold, phone_suffixes, prefix_upper_bound, search_key, words, SearchQuery, MAX_SEARCH_CHARS, MAX_TERM_CHARS,

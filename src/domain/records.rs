@@ -2,10 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{
-    ActivityKind, Channel, ConversationSort, ConversationStatus, Priority, SearchQuery, StatusFilter, TagList,
-    TagMatch, Timestamp,
-};
+use super::{ActivityKind, Channel, ConversationSort, ConversationStatus, Priority, Timestamp};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conversation {
@@ -66,25 +63,6 @@ pub struct Message {
     pub direction: Option<String>,
     pub body: String,
     pub sent_at: Timestamp,
-}
-
-/// Every condition of the `conversations` filter, parsed; they combine with AND.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ConversationFilter {
-    pub status: StatusFilter,
-    /// Any of these; empty means every channel.
-    pub channels: Vec<Channel>,
-    pub assignee_id: Option<String>,
-    pub customer_id: Option<String>,
-    /// `createdAt >= created_from`.
-    pub created_from: Option<Timestamp>,
-    /// `createdAt <= created_to`.
-    pub created_to: Option<Timestamp>,
-    pub search: Option<SearchQuery>,
-    /// Empty means no tag filter.
-    pub tags: TagList,
-    pub tag_match: TagMatch,
-    pub priority: Option<Priority>,
 }
 
 /// One page request over a filter.

@@ -44,16 +44,25 @@ pub struct TagList(Vec<TagName>);
 impl TagList {
     /// Parses tags, requiring between `min` and `max` of them as given.
     pub fn parse<S: AsRef<str>>(raw: &[S], min: usize, max: usize) -> Result<Self, RuleError> {
+        Self::parse_indexed(raw, min, max).map_err(|(_, err)| err)
+    }
+
+    /// As [`TagList::parse`]; an error says which tag broke the rules (its index), or
+    /// none when the count did.
+    pub fn parse_indexed<S: AsRef<str>>(raw: &[S], min: usize, max: usize) -> Result<Self, (Option<usize>, RuleError)> {
         if raw.len() < min || raw.len() > max {
-            return Err(RuleError(if min == max {
-                format!("exactly {min} tags are required, got {}", raw.len())
-            } else {
-                format!("between {min} and {max} tags are required, got {}", raw.len())
-            }));
+            return Err((
+                None,
+                RuleError(if min == max {
+                    format!("exactly {min} tags are required, got {}", raw.len())
+                } else {
+                    format!("between {min} and {max} tags are required, got {}", raw.len())
+                }),
+            ));
         }
         let mut tags: Vec<TagName> = Vec::with_capacity(raw.len());
-        for tag in raw {
-            let tag = TagName::parse(tag.as_ref())?;
+        for (i, tag) in raw.iter().enumerate() {
+            let tag = TagName::parse(tag.as_ref()).map_err(|err| (Some(i), err))?;
             if !tags.contains(&tag) {
                 tags.push(tag);
             }

@@ -10,11 +10,11 @@ use sea_orm::{
 };
 use tracing::instrument;
 
-use super::entity::{conversation, conversation_tag, customer, user};
+use super::entity::{conversation, conversation_count, conversation_tag, customer, user};
 use super::{convert, counts, search_index, Store};
 use crate::domain::{
-    Conversation, ConversationFilter, ConversationSort, Customer, PageRequest, SortKey, StatusFilter, TagMatch,
-    TagName, User, WorkspaceId,
+    Conversation, ConversationFilter, ConversationSort, Customer, PageRequest, SearchQuery, SortKey, StatusFilter,
+    TagList, TagMatch, TagName, User, WorkspaceId,
 };
 use crate::error::AppError;
 
@@ -84,22 +84,21 @@ impl Store {
         Ok(out)
     }
 
-    /// How many of the workspace's conversations match `filter`: from the maintained
-    /// counts when the filter allows, else in the search index alone when it can, else
-    /// counted by index over the conversations.
+    /// How many of the workspace's conversations match `filter`, by the cheapest path
+    /// that counts it exactly ([`CountPath::of`]).
     #[instrument(name = "db.conversations.count", skip_all, err(level = "debug"))]
     pub async fn count_conversations(
         &self,
         workspace: &WorkspaceId,
         filter: &ConversationFilter,
     ) -> Result<u64, AppError> {
-        if counts::can_total(filter) {
-            return counts::total(self.db(), workspace, filter).await;
+        match CountPath::of(self.backend(), filter) {
+            CountPath::Groups => counts::total(self.db(), workspace, filter).await,
+            CountPath::SearchIndex(search) => {
+                search_index::count(self.db(), workspace, search, filter.status, &filter.channels).await
+            }
+            CountPath::Scan => self.count_conversations_by_scan(workspace, filter).await,
         }
-        if let Some(total) = search_index::count(self.db(), workspace, filter).await? {
-            return Ok(total);
-        }
-        self.count_conversations_by_scan(workspace, filter).await
     }
 
     /// Counts the matching rows themselves, whatever the filter.
@@ -136,6 +135,59 @@ impl Store {
             .one(self.db())
             .await?;
         row.map(convert::conversation).transpose()
+    }
+}
+
+/// How a filter's total is counted. Decided here once, from the whole filter: a new
+/// field does not compile until it says which paths can count it.
+#[derive(Debug, PartialEq)]
+pub enum CountPath<'a> {
+    /// The maintained counts: status, channels, priority and an assignee, with at most
+    /// one tag.
+    Groups,
+    /// The search index alone (PostgreSQL): words, with status and channels as facets.
+    SearchIndex(&'a SearchQuery),
+    /// The matching rows themselves.
+    Scan,
+}
+
+impl<'a> CountPath<'a> {
+    pub fn of(backend: DatabaseBackend, filter: &'a ConversationFilter) -> Self {
+        let ConversationFilter {
+            // Both the groups and the index's facets hold these.
+            status: _,
+            channels: _,
+            assignee_id,
+            customer_id,
+            created_from,
+            created_to,
+            search,
+            tags,
+            // With one tag at most, ANY and ALL are the same.
+            tag_match: _,
+            priority,
+        } = filter;
+        let only_group_fields = customer_id.is_none()
+            && created_from.is_none()
+            && created_to.is_none()
+            && assignee_id.as_deref() != Some(conversation_count::UNASSIGNED);
+        match search {
+            None if only_group_fields && tags.len() <= 1 => Self::Groups,
+            Some(search)
+                if backend == DatabaseBackend::Postgres
+                    && !search.matches_every_text()
+                    && search.phone_digits.is_none()
+                    && tags.is_empty()
+                    && priority.is_none()
+                    && assignee_id.is_none()
+                    && customer_id.is_none()
+                    && created_from.is_none()
+                    && created_to.is_none() =>
+            {
+                Self::SearchIndex(search)
+            }
+            _ => Self::Scan,
+        }
     }
 }
 
@@ -238,33 +290,45 @@ fn after_key(sort: ConversationSort, key: &SortKey) -> SimpleExpr {
 
 /// The filter as one condition on `conversations`, tenancy first.
 fn condition(backend: DatabaseBackend, workspace: &WorkspaceId, filter: &ConversationFilter) -> Condition {
+    let ConversationFilter {
+        status,
+        channels,
+        assignee_id,
+        customer_id,
+        created_from,
+        created_to,
+        search,
+        tags,
+        tag_match,
+        priority,
+    } = filter;
     let ws = workspace.as_str();
     let mut cond = Condition::all().add(C::WorkspaceId.eq(ws));
-    if let StatusFilter::Only(status) = filter.status {
+    if let StatusFilter::Only(status) = status {
         cond = cond.add(C::Status.eq(status.as_str()));
     }
-    if !filter.channels.is_empty() {
-        cond = cond.add(C::Channel.is_in(filter.channels.iter().map(|c| c.as_str())));
+    if !channels.is_empty() {
+        cond = cond.add(C::Channel.is_in(channels.iter().map(|c| c.as_str())));
     }
-    if let Some(priority) = filter.priority {
+    if let Some(priority) = priority {
         cond = cond.add(C::Priority.eq(priority.as_str()));
     }
-    if let Some(assignee) = &filter.assignee_id {
+    if let Some(assignee) = assignee_id {
         cond = cond.add(C::AssigneeId.eq(assignee.as_str()));
     }
-    if let Some(customer) = &filter.customer_id {
+    if let Some(customer) = customer_id {
         cond = cond.add(C::CustomerId.eq(customer.as_str()));
     }
-    if let Some(from) = filter.created_from {
+    if let Some(from) = *created_from {
         cond = cond.add(C::CreatedAt.gte(from));
     }
-    if let Some(to) = filter.created_to {
+    if let Some(to) = *created_to {
         cond = cond.add(C::CreatedAt.lte(to));
     }
-    if !filter.tags.is_empty() {
-        cond = cond.add(tags_condition(backend, ws, filter));
+    if !tags.is_empty() {
+        cond = cond.add(tags_condition(backend, ws, tags, *tag_match));
     }
-    if let Some(search) = filter.search.as_ref().and_then(|s| search_index::condition(backend, ws, s)) {
+    if let Some(search) = search.as_ref().and_then(|s| search_index::condition(backend, ws, s)) {
         cond = cond.add(search);
     }
     cond
@@ -278,7 +342,7 @@ fn condition(backend: DatabaseBackend, workspace: &WorkspaceId, filter: &Convers
 /// `SQLite` (3.51) turns the `EXISTS` into a join whose loop over the matching tags stops
 /// early only once the row is returned, so a row the `OFFSET` skips is counted once per
 /// matching tag and an offset page of `tags: [a, b]` starts too far down.
-fn tags_condition(backend: DatabaseBackend, ws: &str, filter: &ConversationFilter) -> Condition {
+fn tags_condition(backend: DatabaseBackend, ws: &str, tags: &TagList, tag_match: TagMatch) -> Condition {
     use conversation_tag::Column as T;
     let tagged = |tags: Vec<&str>| -> SimpleExpr {
         if backend == DatabaseBackend::Postgres {
@@ -302,8 +366,8 @@ fn tags_condition(backend: DatabaseBackend, ws: &str, filter: &ConversationFilte
             Expr::exists(row)
         }
     };
-    match filter.tag_match {
-        TagMatch::Any => Condition::all().add(tagged(filter.tags.iter().map(TagName::as_str).collect())),
-        TagMatch::All => filter.tags.iter().fold(Condition::all(), |cond, tag| cond.add(tagged(vec![tag.as_str()]))),
+    match tag_match {
+        TagMatch::Any => Condition::all().add(tagged(tags.iter().map(TagName::as_str).collect())),
+        TagMatch::All => tags.iter().fold(Condition::all(), |cond, tag| cond.add(tagged(vec![tag.as_str()]))),
     }
 }

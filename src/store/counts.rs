@@ -125,18 +125,9 @@ impl Deltas {
     }
 }
 
-/// True when the counts can total this filter.
-pub fn can_total(filter: &ConversationFilter) -> bool {
-    filter.search.is_none()
-        && filter.tags.len() <= 1
-        && filter.customer_id.is_none()
-        && filter.created_from.is_none()
-        && filter.created_to.is_none()
-        && filter.assignee_id.as_deref() != Some(conversation_count::UNASSIGNED)
-}
-
-/// The total of a filter that [`can_total`] accepts: the sum of its groups' counts,
-/// or of its one tag's counts in those groups.
+/// The total of a filter on the group fields (status, channels, priority, assignee) and
+/// at most one tag, as the count path decided: the sum of its groups' counts, or of its
+/// one tag's counts in those groups.
 pub async fn total<C: ConnectionTrait>(
     db: &C,
     workspace: &WorkspaceId,
@@ -168,18 +159,34 @@ pub async fn total<C: ConnectionTrait>(
 
 /// The count rows of the groups `filter` selects, given a count table's status, channel,
 /// priority and assignee columns.
-fn groups<Col: ColumnTrait>(filter: &ConversationFilter, [status, channel, priority, assignee]: [Col; 4]) -> Condition {
+fn groups<Col: ColumnTrait>(
+    filter: &ConversationFilter,
+    [status_col, channel, priority_col, assignee]: [Col; 4],
+) -> Condition {
+    // The count path sends only filters without these here; the tag is the caller's.
+    let ConversationFilter {
+        status,
+        channels,
+        assignee_id,
+        customer_id: _,
+        created_from: _,
+        created_to: _,
+        search: _,
+        tags: _,
+        tag_match: _,
+        priority,
+    } = filter;
     let mut cond = Condition::all();
-    if let StatusFilter::Only(wanted) = filter.status {
-        cond = cond.add(status.eq(wanted.as_str()));
+    if let StatusFilter::Only(wanted) = status {
+        cond = cond.add(status_col.eq(wanted.as_str()));
     }
-    if !filter.channels.is_empty() {
-        cond = cond.add(channel.is_in(filter.channels.iter().map(|c| c.as_str())));
+    if !channels.is_empty() {
+        cond = cond.add(channel.is_in(channels.iter().map(|c| c.as_str())));
     }
-    if let Some(wanted) = filter.priority {
-        cond = cond.add(priority.eq(wanted.as_str()));
+    if let Some(wanted) = priority {
+        cond = cond.add(priority_col.eq(wanted.as_str()));
     }
-    if let Some(wanted) = &filter.assignee_id {
+    if let Some(wanted) = assignee_id {
         cond = cond.add(assignee.eq(wanted.as_str()));
     }
     cond

@@ -25,7 +25,7 @@ use sea_orm::{
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
-pub use conversations::{Page, Related};
+pub use conversations::{CountPath, Page, Related};
 
 use crate::domain::{Clock, SystemClock, Timestamp};
 pub use bulk_load::{search_words, SearchWords};

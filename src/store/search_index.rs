@@ -23,8 +23,8 @@ use super::chunked::insert_chunked;
 use super::entity::{conversation, customer, customer_phone_suffix, message, note};
 use super::INSERT_CHUNK;
 use crate::domain::{
-    fold, phone_suffixes, prefix_upper_bound, search_key, words, ConversationFilter, Customer, SearchQuery,
-    StatusFilter, WorkspaceId,
+    fold, phone_suffixes, prefix_upper_bound, search_key, words, Channel, Customer, SearchQuery, StatusFilter,
+    WorkspaceId,
 };
 use crate::error::AppError;
 
@@ -164,43 +164,30 @@ pub async fn move_status<C: ConnectionTrait>(
     Ok(())
 }
 
-/// How many of the workspace's conversations match `filter`, counted in the search index
-/// alone: on PostgreSQL, for a search by words (not a phone fragment) with no other
-/// filter than status and channels. `None` when the index cannot count this filter.
+/// The total of a search on PostgreSQL counted in the index alone, as the count path
+/// decided: the query's words, within the workspace, and the status and channels facets.
 pub async fn count<C: ConnectionTrait>(
     db: &C,
     workspace: &WorkspaceId,
-    filter: &ConversationFilter,
-) -> Result<Option<u64>, AppError> {
+    search: &SearchQuery,
+    status: StatusFilter,
+    channels: &[Channel],
+) -> Result<u64, AppError> {
     let backend = db.get_database_backend();
-    let Some(search) = &filter.search else { return Ok(None) };
-    let countable = backend == DatabaseBackend::Postgres
-        && !search.matches_every_text()
-        && search.phone_digits.is_none()
-        && filter.tags.is_empty()
-        && filter.priority.is_none()
-        && filter.assignee_id.is_none()
-        && filter.customer_id.is_none()
-        && filter.created_from.is_none()
-        && filter.created_to.is_none();
-    if !countable {
-        return Ok(None);
-    }
     let terms = Terms::of(workspace.as_str());
     let mut query = terms.tsquery(&search.words);
     let _ = write!(query, " & {}", quoted_term(&terms.facet(WORKSPACE_TERM, workspace.as_str())));
-    if let StatusFilter::Only(status) = filter.status {
+    if let StatusFilter::Only(status) = status {
         let _ = write!(query, " & {}", quoted_term(&terms.facet(STATUS_TERM, status.as_str())));
     }
-    if !filter.channels.is_empty() {
-        let any: Vec<String> =
-            filter.channels.iter().map(|c| quoted_term(&terms.facet(CHANNEL_TERM, c.as_str()))).collect();
+    if !channels.is_empty() {
+        let any: Vec<String> = channels.iter().map(|c| quoted_term(&terms.facet(CHANNEL_TERM, c.as_str()))).collect();
         let _ = write!(query, " & ({})", any.join(" | "));
     }
     let sql = "SELECT COUNT(*) AS n FROM conversation_search WHERE doc @@ CAST(? AS tsquery)";
     let row = db.query_one_raw(statement(backend, sql, vec![query.into()])).await?;
     let n: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
-    Ok(Some(u64::try_from(n).unwrap_or(0)))
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// A lexeme as a tsquery operand: quoted, with `'` and `\` escaped.

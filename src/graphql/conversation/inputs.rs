@@ -4,7 +4,7 @@
 use async_graphql::{Enum, InputObject, ID};
 
 use super::types::{Channel, Priority};
-use crate::domain::{self, parse_date_bound, Bound, SearchQuery, TagList};
+use crate::domain::{self, FilterField, FilterInput};
 use crate::error::AppError;
 use crate::graphql::scalars::DateTime;
 
@@ -88,71 +88,42 @@ pub struct ConversationFilter {
     pub priority: Option<Priority>,
 }
 
-/// Tags a filter may name (more than a conversation can hold is still allowed, up to this).
-const MAX_FILTER_TAGS: usize = 100;
-/// Most entries `filter.channels` may list (there are four channels; repeats are folded).
-const MAX_FILTER_CHANNELS: usize = 16;
-
 impl ConversationFilter {
     pub fn parse(self) -> Result<domain::ConversationFilter, AppError> {
-        let field = |name: &str| format!("filter.{name}");
-        let created_from = self
-            .date_from
-            .map(|d| parse_date_bound(d.as_str(), Bound::From).map_err(|e| AppError::bad_input(field("dateFrom"), e)))
-            .transpose()?;
-        let created_to = self
-            .date_to
-            .map(|d| parse_date_bound(d.as_str(), Bound::To).map_err(|e| AppError::bad_input(field("dateTo"), e)))
-            .transpose()?;
-        if let (Some(from), Some(to)) = (created_from, created_to) {
-            if from > to {
-                return Err(AppError::bad_input(
-                    field("dateFrom"),
-                    domain::RuleError::new("dateFrom must not be after dateTo"),
-                ));
-            }
-        }
-        let search = self
-            .search
-            .as_deref()
-            .map(SearchQuery::parse)
-            .transpose()
-            .map_err(|e| AppError::bad_input(field("search"), e))?
-            .flatten();
-        let tags = TagList::parse(self.tags.as_deref().unwrap_or_default(), 0, MAX_FILTER_TAGS)
-            .map_err(|e| AppError::bad_input(field("tags"), e))?;
-        let listed = self.channels.unwrap_or_default();
-        if listed.len() > MAX_FILTER_CHANNELS {
-            return Err(AppError::bad_input(
-                field("channels"),
-                domain::RuleError::new(format!("at most {MAX_FILTER_CHANNELS} channels may be listed")),
-            ));
-        }
-        let mut channels: Vec<domain::Channel> = Vec::with_capacity(4);
-        for channel in listed.into_iter().map(domain::Channel::from) {
-            if !channels.contains(&channel) {
-                channels.push(channel);
-            }
-        }
-        Ok(domain::ConversationFilter {
-            status: match self.status.unwrap_or_default() {
+        let Self { status, channels, assignee_id, customer_id, date_from, date_to, search, tags, tag_match, priority } =
+            self;
+        let tags = tags.unwrap_or_default();
+        let input = FilterInput {
+            status: match status.unwrap_or_default() {
                 StatusFilter::All => domain::StatusFilter::All,
                 StatusFilter::Open => domain::StatusFilter::Only(domain::ConversationStatus::Open),
                 StatusFilter::Pending => domain::StatusFilter::Only(domain::ConversationStatus::Pending),
                 StatusFilter::Resolved => domain::StatusFilter::Only(domain::ConversationStatus::Resolved),
             },
-            channels,
-            assignee_id: self.assignee_id.map(|id| id.0),
-            customer_id: self.customer_id.map(|id| id.0),
-            created_from,
-            created_to,
-            search,
-            tags,
-            tag_match: match self.tag_match.unwrap_or_default() {
+            channels: channels.unwrap_or_default().into_iter().map(domain::Channel::from).collect(),
+            assignee_id: assignee_id.map(|id| id.0),
+            customer_id: customer_id.map(|id| id.0),
+            date_from: date_from.as_ref().map(DateTime::as_str),
+            date_to: date_to.as_ref().map(DateTime::as_str),
+            search: search.as_deref(),
+            tags: &tags,
+            tag_match: match tag_match.unwrap_or_default() {
                 TagMatch::Any => domain::TagMatch::Any,
                 TagMatch::All => domain::TagMatch::All,
             },
-            priority: self.priority.map(Into::into),
-        })
+            priority: priority.map(Into::into),
+        };
+        input.parse().map_err(|(field, err)| AppError::bad_input(format!("filter.{}", field_name(field)), err))
+    }
+}
+
+/// A filter field's name in the schema.
+fn field_name(field: FilterField) -> &'static str {
+    match field {
+        FilterField::Channels => "channels",
+        FilterField::DateFrom => "dateFrom",
+        FilterField::DateTo => "dateTo",
+        FilterField::Search => "search",
+        FilterField::Tags => "tags",
     }
 }

@@ -1,0 +1,144 @@
+//! The one filter of conversations. Every place that interprets it (the store's
+//! condition, the count path, the cursor's fingerprint) destructures it whole, so a new
+//! field does not compile until each of them handles it.
+
+use super::{
+    parse_date_bound, Bound, Channel, Priority, RuleError, SearchQuery, StatusFilter, TagList, TagMatch, Timestamp,
+};
+
+/// Every condition of the conversations filter, parsed; they combine with AND.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConversationFilter {
+    pub status: StatusFilter,
+    /// Any of these; empty means every channel.
+    pub channels: Vec<Channel>,
+    pub assignee_id: Option<String>,
+    pub customer_id: Option<String>,
+    /// `createdAt >= created_from`.
+    pub created_from: Option<Timestamp>,
+    /// `createdAt <= created_to`.
+    pub created_to: Option<Timestamp>,
+    pub search: Option<SearchQuery>,
+    /// Empty means no tag filter.
+    pub tags: TagList,
+    pub tag_match: TagMatch,
+    pub priority: Option<Priority>,
+}
+
+/// A filter as a transport received it: enums read, lists split, text not yet checked.
+#[derive(Debug, Clone, Default)]
+pub struct FilterInput<'a> {
+    pub status: StatusFilter,
+    pub channels: Vec<Channel>,
+    pub assignee_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub date_from: Option<&'a str>,
+    pub date_to: Option<&'a str>,
+    pub search: Option<&'a str>,
+    pub tags: &'a [String],
+    pub tag_match: TagMatch,
+    pub priority: Option<Priority>,
+}
+
+/// The field of a filter that broke a rule; each transport says it in its own names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterField {
+    Channels,
+    DateFrom,
+    DateTo,
+    Search,
+    Tags,
+}
+
+/// Tags a filter may name (more than a conversation can hold is still allowed, up to this).
+pub const MAX_FILTER_TAGS: usize = 100;
+/// Most channels a filter may list (there are four; repeats are folded).
+pub const MAX_FILTER_CHANNELS: usize = 16;
+
+impl FilterInput<'_> {
+    /// The filter, normalised: repeated channels and tags folded, tags as
+    /// `addConversationTags` normalises them, an empty search no search.
+    pub fn parse(self) -> Result<ConversationFilter, (FilterField, RuleError)> {
+        let Self { status, channels, assignee_id, customer_id, date_from, date_to, search, tags, tag_match, priority } =
+            self;
+        let bound = |raw: Option<&str>, bound, field| {
+            raw.map(|d| parse_date_bound(d, bound).map_err(|e| (field, e))).transpose()
+        };
+        let created_from = bound(date_from, Bound::From, FilterField::DateFrom)?;
+        let created_to = bound(date_to, Bound::To, FilterField::DateTo)?;
+        if let (Some(from), Some(to)) = (created_from, created_to) {
+            if from > to {
+                let err = RuleError::new("the start of the date range must not be after its end");
+                return Err((FilterField::DateFrom, err));
+            }
+        }
+        let search = search.map(SearchQuery::parse).transpose().map_err(|e| (FilterField::Search, e))?.flatten();
+        let tags = TagList::parse(tags, 0, MAX_FILTER_TAGS).map_err(|e| (FilterField::Tags, e))?;
+        if channels.len() > MAX_FILTER_CHANNELS {
+            let err = RuleError::new(format!("at most {MAX_FILTER_CHANNELS} channels may be listed"));
+            return Err((FilterField::Channels, err));
+        }
+        let mut folded: Vec<Channel> = Vec::with_capacity(4);
+        for channel in channels {
+            if !folded.contains(&channel) {
+                folded.push(channel);
+            }
+        }
+        Ok(ConversationFilter {
+            status,
+            channels: folded,
+            assignee_id,
+            customer_id,
+            created_from,
+            created_to,
+            search,
+            tags,
+            tag_match,
+            priority,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_repeats_and_empty_search() {
+        let tags = vec!["VIP".to_owned(), "vip".to_owned()];
+        let input = FilterInput {
+            channels: vec![Channel::Sms, Channel::Sms, Channel::Voice],
+            search: Some("   "),
+            tags: &tags,
+            ..FilterInput::default()
+        };
+        let filter = input.parse().unwrap();
+        assert_eq!(filter.channels, [Channel::Sms, Channel::Voice]);
+        assert_eq!(filter.search, None);
+        assert_eq!(filter.tags.len(), 1);
+    }
+
+    #[test]
+    fn names_the_field_that_broke_a_rule() {
+        let field = |input: FilterInput<'_>| input.parse().unwrap_err().0;
+        assert_eq!(
+            field(FilterInput { date_from: Some("2024-02-01"), date_to: Some("2024-01-01"), ..Default::default() }),
+            FilterField::DateFrom
+        );
+        assert_eq!(field(FilterInput { date_to: Some("yesterday"), ..Default::default() }), FilterField::DateTo);
+        assert_eq!(field(FilterInput { search: Some(&"x".repeat(201)), ..Default::default() }), FilterField::Search);
+        let bad = vec!["-no".to_owned()];
+        assert_eq!(field(FilterInput { tags: &bad, ..Default::default() }), FilterField::Tags);
+        assert_eq!(
+            field(FilterInput { channels: vec![Channel::Sms; 17], ..Default::default() }),
+            FilterField::Channels
+        );
+    }
+
+    #[test]
+    fn a_full_date_range_covers_both_days() {
+        let input = FilterInput { date_from: Some("2024-01-20"), date_to: Some("2024-01-20"), ..Default::default() };
+        let filter = input.parse().unwrap();
+        assert_eq!(filter.created_to.unwrap() - filter.created_from.unwrap(), 86_400_000_000 - 1);
+    }
+}
