@@ -7,6 +7,8 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod inbox;
+pub mod rest;
 pub mod seed;
 pub mod startup;
 pub mod store;

@@ -6,6 +6,7 @@ pub struct Limit(u64);
 
 impl Limit {
     pub const MAX: i64 = 100;
+    pub const DEFAULT: i32 = 20;
 
     pub fn parse(raw: i32) -> Result<Self, RuleError> {
         Self::parse_as("limit", raw)
@@ -21,6 +22,12 @@ impl Limit {
 
     pub fn get(self) -> u64 {
         self.0
+    }
+}
+
+impl Default for Limit {
+    fn default() -> Self {
+        Self(20)
     }
 }
 

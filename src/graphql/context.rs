@@ -1,17 +1,9 @@
-use std::sync::Arc;
-
 use async_graphql::Context;
 
 use super::Loaders;
-use crate::domain::{Clock, WorkspaceId};
-use crate::store::Store;
-
-/// What every request shares.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub clock: Arc<dyn Clock>,
-}
+use crate::domain::WorkspaceId;
+pub use crate::inbox::AppState;
+use crate::inbox::Inbox;
 
 /// What one authenticated request carries: its workspace comes from the API key and
 /// the `X-Workspace-ID` header, never from arguments.
@@ -25,6 +17,8 @@ pub trait ContextExt {
     fn state(&self) -> &AppState;
     fn workspace(&self) -> &WorkspaceId;
     fn loaders(&self) -> &Loaders;
+    /// The caller's workspace's inbox.
+    fn inbox(&self) -> Inbox<'_>;
 }
 
 impl ContextExt for Context<'_> {
@@ -38,5 +32,9 @@ impl ContextExt for Context<'_> {
 
     fn loaders(&self) -> &Loaders {
         self.data_unchecked::<Loaders>()
+    }
+
+    fn inbox(&self) -> Inbox<'_> {
+        Inbox::new(self.state(), self.workspace())
     }
 }

@@ -1,5 +1,5 @@
-//! The conversation actions. Arguments become domain types here; each action is one
-//! transaction in the store.
+//! The conversation actions: arguments become domain types here (errors name the
+//! argument's path), then the inbox service acts.
 
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 
@@ -80,10 +80,8 @@ impl ConversationMutation {
         ctx: &Context<'_>,
         input: AssignConversationInput,
     ) -> Result<ConversationPayload> {
-        let state = ctx.state();
         let assignee = input.assignee_id.as_ref().map(|id| id.as_str());
-        let updated =
-            state.store.assign(ctx.workspace(), &input.conversation_id, assignee, state.clock.as_ref()).await.gql()?;
+        let updated = ctx.inbox().assign(&input.conversation_id, assignee).await.gql()?;
         Ok(payload(ctx, updated))
     }
 
@@ -98,12 +96,7 @@ impl ConversationMutation {
         let change = StatusChange::parse(input.status.into(), input.resolution_notes)
             .map_err(|e| AppError::bad_input("input.resolutionNotes", e))
             .gql()?;
-        let state = ctx.state();
-        let updated = state
-            .store
-            .set_status(ctx.workspace(), &input.conversation_id, change, state.clock.as_ref())
-            .await
-            .gql()?;
+        let updated = ctx.inbox().set_status(&input.conversation_id, change).await.gql()?;
         Ok(payload(ctx, updated))
     }
 
@@ -115,9 +108,7 @@ impl ConversationMutation {
         input: ConversationTagsInput,
     ) -> Result<ConversationPayload> {
         let tags = tags(&input.tags)?;
-        let state = ctx.state();
-        let updated =
-            state.store.add_tags(ctx.workspace(), &input.conversation_id, &tags, state.clock.as_ref()).await.gql()?;
+        let updated = ctx.inbox().add_tags(&input.conversation_id, &tags).await.gql()?;
         Ok(payload(ctx, updated))
     }
 
@@ -129,12 +120,7 @@ impl ConversationMutation {
         input: ConversationTagsInput,
     ) -> Result<ConversationPayload> {
         let tags = tags(&input.tags)?;
-        let state = ctx.state();
-        let updated = state
-            .store
-            .remove_tags(ctx.workspace(), &input.conversation_id, &tags, state.clock.as_ref())
-            .await
-            .gql()?;
+        let updated = ctx.inbox().remove_tags(&input.conversation_id, &tags).await.gql()?;
         Ok(payload(ctx, updated))
     }
 
@@ -145,13 +131,8 @@ impl ConversationMutation {
         input: AddConversationNoteInput,
     ) -> Result<AddConversationNotePayload> {
         let content = NoteContent::parse(&input.content).map_err(|e| AppError::bad_input("input.content", e)).gql()?;
-        let state = ctx.state();
         let internal = input.internal.unwrap_or(true);
-        let (note, conversation) = state
-            .store
-            .add_note(ctx.workspace(), &input.conversation_id, content, internal, state.clock.as_ref())
-            .await
-            .gql()?;
+        let (note, conversation) = ctx.inbox().add_note(&input.conversation_id, content, internal).await.gql()?;
         ctx.loaders().forget_conversation_children();
         Ok(AddConversationNotePayload { note: Note(note), conversation: Conversation(conversation) })
     }

@@ -83,7 +83,7 @@ impl ConversationList {
 
 /// Every conversation matching the filter, from the maintained counts when it can.
 async fn count(ctx: &Context<'_>, filter: &domain::ConversationFilter) -> Result<i32> {
-    let total = ctx.state().store.count_conversations(ctx.workspace(), filter).await.gql()?;
+    let total = ctx.inbox().count_conversations(filter).await.gql()?;
     Ok(i32::try_from(total).unwrap_or(i32::MAX))
 }
 

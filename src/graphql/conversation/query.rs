@@ -3,10 +3,11 @@ use async_graphql::{Context, Lookahead, Object, Result, ID};
 use super::inputs::{ConversationFilter, ConversationSort};
 use super::pages::{ConversationConnection, ConversationEdge, ConversationList, PageInfo, PageState};
 use super::types::Conversation;
-use crate::domain::{self, Cursor, Limit, Offset, PageRequest, RuleError, SortKey};
+use crate::domain::{Limit, Offset};
 use crate::error::{AppError, GqlResultExt};
 use crate::graphql::loaders::{loader_error, Children};
 use crate::graphql::ContextExt;
+use crate::inbox::{ConversationPage, ListQuery};
 
 #[derive(Default)]
 pub struct ConversationQuery;
@@ -28,7 +29,6 @@ impl ConversationQuery {
     ) -> Result<ConversationList> {
         let args = ListArgs { filter, sort, size: ("limit", limit.unwrap_or(20)), offset: offset.unwrap_or(0), after };
         let listed = list(ctx, args, &ctx.look_ahead().field("conversations")).await?;
-        let next_cursor = listed.rows.last().filter(|_| listed.has_more).map(|last| listed.cursor(last));
         Ok(ConversationList {
             conversations: listed.rows.into_iter().map(Conversation).collect(),
             pagination: PageState {
@@ -36,7 +36,7 @@ impl ConversationQuery {
                 limit: listed.limit,
                 offset: listed.offset,
                 has_more: listed.has_more,
-                next_cursor,
+                next_cursor: listed.next_cursor,
             },
         })
     }
@@ -73,7 +73,7 @@ impl ConversationQuery {
 
     /// One conversation of the workspace; null when there is none with this id.
     async fn conversation(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Conversation>> {
-        let found = ctx.state().store.get_conversation(ctx.workspace(), &id).await.gql()?;
+        let found = ctx.inbox().get_conversation(&id).await.gql()?;
         Ok(found.map(Conversation))
     }
 }
@@ -94,55 +94,23 @@ struct ListArgs {
     after: Option<String>,
 }
 
-/// One page of conversations, and what its cursors and count are made from.
-struct Listed {
-    filter: domain::ConversationFilter,
-    sort: domain::ConversationSort,
-    limit: Limit,
-    offset: Offset,
-    /// The page, in the sort's order.
-    rows: Vec<domain::Conversation>,
-    /// Whether more conversations follow the page.
-    has_more: bool,
-}
-
-impl Listed {
-    /// The cursor of `row`: `after` takes it for the conversations that follow it.
-    fn cursor(&self, row: &domain::Conversation) -> String {
-        Cursor::new(&self.filter, self.sort, SortKey::of(row, self.sort)).encode()
-    }
-}
-
 /// The one way both `conversations` and `conversationsConnection` read a page: the
-/// arguments parsed, the page and what `selected` (the selection of each conversation)
-/// reads of its customer, assignee and tags in one statement, fed to the loaders with
-/// notes and activity loaded in one batch each.
-async fn list(ctx: &Context<'_>, args: ListArgs, selected: &Lookahead<'_>) -> Result<Listed> {
-    let filter = args.filter.unwrap_or_default().parse().gql()?;
-    let sort: domain::ConversationSort = args.sort.unwrap_or_default().into();
+/// arguments parsed, the page read by the inbox with what `selected` (the selection of
+/// each conversation) reads of its customer, assignee and tags in the same statement,
+/// fed to the loaders with notes and activity loaded in one batch each.
+async fn list(ctx: &Context<'_>, args: ListArgs, selected: &Lookahead<'_>) -> Result<ConversationPage> {
     let (size_name, size) = args.size;
-    let limit = Limit::parse_as(size_name, size).map_err(|e| AppError::bad_input(size_name, e)).gql()?;
-    let offset = Offset::parse(args.offset).map_err(|e| AppError::bad_input("offset", e)).gql()?;
-    let after = args
-        .after
-        .map(|raw| {
-            if offset.get() != 0 {
-                return Err(RuleError::new("after and a non-zero offset cannot be combined"));
-            }
-            Cursor::decode(&raw, &filter, sort).map(|c| c.key)
-        })
-        .transpose()
-        .map_err(|e| AppError::bad_input("after", e))
-        .gql()?;
-    // One row past the page tells whether more follow, without counting.
-    let page = PageRequest { sort, limit: limit.get() + 1, offset: offset.get(), after };
+    let query = ListQuery {
+        filter: args.filter.unwrap_or_default().parse().gql()?,
+        sort: args.sort.unwrap_or_default().into(),
+        limit: Limit::parse_as(size_name, size).map_err(|e| AppError::bad_input(size_name, e)).gql()?,
+        offset: Offset::parse(args.offset).map_err(|e| AppError::bad_input("offset", e)).gql()?,
+        after: args.after,
+        with_total: false,
+    };
     let children = Children::selected(selected);
-    let mut found =
-        ctx.state().store.list_conversations(ctx.workspace(), &filter, &page, children.related).await.gql()?;
-    ctx.loaders().feed(&mut found).await;
-    let mut rows = found.conversations;
-    let has_more = rows.len() as u64 > limit.get();
-    rows.truncate(usize::try_from(limit.get()).unwrap_or(usize::MAX));
-    ctx.loaders().preload(rows.iter(), children).await.map_err(loader_error)?;
-    Ok(Listed { filter, sort, limit, offset, rows, has_more })
+    let mut listed = ctx.inbox().list_conversations(query, children.related).await.gql()?;
+    ctx.loaders().feed(&mut listed.related).await;
+    ctx.loaders().preload(listed.rows.iter(), children).await.map_err(loader_error)?;
+    Ok(listed)
 }
