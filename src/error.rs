@@ -1,6 +1,8 @@
 //! One error type for the gateway, each variant with its contract code.
 
 use async_graphql::ErrorExtensions;
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use sea_orm::DbErr;
 
 use crate::domain::RuleError;
@@ -19,6 +21,21 @@ pub enum AppError {
     /// The database cannot be reached or is overloaded.
     #[error("the service is temporarily unavailable; try again shortly")]
     ServiceUnavailable(#[source] DbErr),
+    /// The gateway itself is saturated or the request ran out of time.
+    #[error("{0}")]
+    Overloaded(String),
+    /// Too many requests for a key, or failed authentications from an address.
+    #[error("{message}")]
+    RateLimited { message: String, retry_after_seconds: u64 },
+    /// The request body is over the limit (`BAD_USER_INPUT`, field `body`).
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// The request body is not JSON (`BAD_USER_INPUT`, field `body`).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// No such method on a path that exists; `allow` lists the methods it has.
+    #[error("{message}")]
+    MethodNotAllowed { message: String, allow: String },
     #[error("internal server error")]
     Internal(#[source] anyhow::Error),
 }
@@ -52,8 +69,52 @@ impl AppError {
             Self::NotFound(_) => code::NOT_FOUND,
             Self::Unauthenticated(_) => code::UNAUTHENTICATED,
             Self::Forbidden(_) => code::FORBIDDEN,
-            Self::ServiceUnavailable(_) => code::SERVICE_UNAVAILABLE,
+            Self::ServiceUnavailable(_) | Self::Overloaded(_) => code::SERVICE_UNAVAILABLE,
+            Self::RateLimited { .. } => code::RATE_LIMITED,
+            Self::PayloadTooLarge(_) | Self::UnsupportedMediaType(_) | Self::MethodNotAllowed { .. } => {
+                code::BAD_USER_INPUT
+            }
             Self::Internal(_) => code::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The argument path a `BAD_USER_INPUT` names.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::BadUserInput { field, .. } => Some(field),
+            Self::PayloadTooLarge(_) | Self::UnsupportedMediaType(_) => Some("body"),
+            Self::MethodNotAllowed { .. } => Some("method"),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of a response that fails with this error as a whole.
+    pub fn http_status(&self) -> StatusCode {
+        match self {
+            Self::BadUserInput { .. } => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::ServiceUnavailable(_) | Self::Overloaded(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The headers such a response carries besides its body.
+    pub fn http_headers(&self) -> Vec<(HeaderName, HeaderValue)> {
+        match self {
+            Self::Unauthenticated(_) => vec![(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))],
+            Self::RateLimited { retry_after_seconds, .. } => {
+                vec![(header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds.max(&1)))]
+            }
+            Self::MethodNotAllowed { allow, .. } => {
+                HeaderValue::from_str(allow).map(|v| vec![(header::ALLOW, v)]).unwrap_or_default()
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -67,7 +128,7 @@ impl AppError {
 
     /// Logs what the client will not see, under the current span (which carries the
     /// request id).
-    fn log_cause(&self) {
+    pub fn log_cause(&self) {
         match self {
             Self::ServiceUnavailable(err) => tracing::warn!(error = %err, "database unavailable"),
             Self::Internal(err) => tracing::error!(error = ?err, "internal error"),
@@ -126,10 +187,37 @@ impl ErrorExtensions for AppError {
         self.log_cause();
         async_graphql::Error::new(self.client_message()).extend_with(|_, ext| {
             ext.set("code", self.code());
-            if let Self::BadUserInput { field, .. } = self {
-                ext.set("field", field.as_str());
+            if let Some(field) = self.field() {
+                ext.set("field", field);
             }
         })
+    }
+}
+
+/// An error as a REST response carries it, before the envelope adds `meta`
+/// (`{"error": {"code", "message", "field"}, "meta": {...}}`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RestError {
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl AppError {
+    pub fn to_rest(&self) -> RestError {
+        RestError { code: self.code(), message: self.client_message(), field: self.field().map(str::to_owned) }
+    }
+}
+
+/// A handler's or extractor's failure: its status and headers, the cause logged, and the
+/// REST error in the response's extensions for the envelope to write.
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log_cause();
+        let mut response = self.http_status().into_response();
+        response.headers_mut().extend(self.http_headers());
+        response.extensions_mut().insert(self.to_rest());
+        response
     }
 }
 

@@ -17,7 +17,7 @@ use axum::Extension;
 use tokio::sync::OwnedSemaphorePermit;
 use tracing::Instrument;
 
-use super::auth::{self, Caller};
+use super::auth::{self, retry_seconds, Caller};
 use super::nesting;
 use super::persisted::Unresolved;
 use super::{graphiql, HttpState};
@@ -36,11 +36,6 @@ fn coded_error(code: &str, message: &str) -> ServerError {
     let mut error = ServerError::new(message, None);
     error.extensions.get_or_insert_with(Default::default).set("code", code);
     error
-}
-
-/// Whole seconds to wait, rounded up, as `Retry-After` and messages say it.
-fn retry_seconds(wait: Duration) -> u64 {
-    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 
 /// A response after which the connection is closed, said so (`Connection: close`) so
@@ -336,30 +331,12 @@ impl<'a> Responder<'a> {
         )
     }
 
-    /// The caller, from the headers alone, before any of the body is read: an address
-    /// that failed too often is refused without a database lookup, a failure is counted
-    /// against its address, and a known key must have a token in its bucket.
+    /// The caller, from the headers alone, before any of the body is read.
     async fn admit(&self, headers: &HeaderMap, peer: IpAddr) -> Result<Caller, Response> {
-        if let Err(wait) = self.state.auth_failures.check(peer) {
-            return Err(self.too_many_failures(wait));
-        }
-        let caller = match auth::authenticate(&self.state.app.store, headers).await {
-            Ok(caller) => caller,
-            Err(err) => {
-                self.state.metrics.observe(UNPARSED, err.code(), self.started.elapsed().as_secs_f64());
-                if matches!(err, AppError::Unauthenticated(_) | AppError::Forbidden(_)) {
-                    if let Err(wait) = self.state.auth_failures.failed(peer) {
-                        return Err(self.too_many_failures(wait));
-                    }
-                }
-                return Err(self.app_error(&err));
-            }
-        };
-        if let Err(wait) = self.state.rate_limiter.check(&caller.key_hash) {
-            self.state.metrics.rate_limited();
-            self.state.metrics.observe(UNPARSED, code::RATE_LIMITED, self.started.elapsed().as_secs_f64());
-            return Err(self.rate_limited(wait, "too many requests for this API key"));
-        }
+        let caller = auth::admit(self.state, headers, Some(peer)).await.map_err(|err| {
+            self.state.metrics.observe(UNPARSED, err.code(), self.started.elapsed().as_secs_f64());
+            self.app_error(&err)
+        })?;
         self.note(|note| note.workspace = Some(caller.workspace.as_str().to_owned()));
         Ok(caller)
     }
@@ -543,11 +520,6 @@ impl<'a> Responder<'a> {
         self.error(StatusCode::BAD_REQUEST, code::GRAPHQL_PARSE_FAILED, message)
     }
 
-    fn too_many_failures(&self, wait: Duration) -> Response {
-        self.state.metrics.rate_limited();
-        self.rate_limited(wait, "too many failed authentications from this address")
-    }
-
     fn status_of(&self, response: &async_graphql::Response) -> StatusCode {
         let has_code = |wanted: &str| {
             response.errors.iter().any(|e| {
@@ -569,25 +541,9 @@ impl<'a> Responder<'a> {
     }
 
     fn app_error(&self, err: &AppError) -> Response {
-        let status = match err {
-            AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::BadUserInput { .. } | AppError::NotFound(_) => StatusCode::BAD_REQUEST,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        let mut response = self.render(status, async_graphql::Response::from_errors(vec![err.to_server_error()]));
-        if status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        response
-    }
-
-    fn rate_limited(&self, wait: Duration, why: &str) -> Response {
-        let seconds = retry_seconds(wait);
-        let message = format!("{why}; retry in {seconds} s");
-        let mut response = self.error(StatusCode::TOO_MANY_REQUESTS, code::RATE_LIMITED, &message);
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+        let mut response =
+            self.render(err.http_status(), async_graphql::Response::from_errors(vec![err.to_server_error()]));
+        response.headers_mut().extend(err.http_headers());
         response
     }
 

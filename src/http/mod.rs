@@ -1,10 +1,13 @@
-//! The HTTP surface: `/graphql`, GraphiQL, health, readiness and metrics.
+//! The HTTP edge: the routes (`/graphql`, the REST API under `/v1`, GraphiQL, health,
+//! readiness and metrics), the caller as an extractor, and the layers every request
+//! goes through.
 
 mod auth;
 mod cors;
 mod fair_share;
 mod graphiql;
 mod graphql;
+mod layers;
 mod metrics;
 mod nesting;
 mod persisted;
@@ -26,9 +29,11 @@ use crate::config::Limits;
 use crate::graphql::{AppSchema, AppState};
 use crate::telemetry;
 
+pub use auth::Caller;
 pub use fair_share::FairShare;
+pub use layers::{deadline, metrics as metrics_layer};
 pub use metrics::Metrics;
-pub use nesting::MAX_NESTING;
+pub use nesting::{check_body as check_nesting, MAX_NESTING};
 pub use rate_limit::{AuthFailures, RateLimiter};
 pub use server::{serve, ConnectionLimits};
 
@@ -72,12 +77,15 @@ pub fn router(state: HttpState, cors_origins: &[String]) -> Router {
         SizeAbove::new(1024).and(NotForContentType::GRPC).and(NotForContentType::IMAGES).and(NotForContentType::SSE),
     );
     let mut router = Router::new()
+        .merge(crate::rest::router(&state))
+        .fallback(crate::rest::unknown_path)
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/", get(graphiql::page))
         .route("/graphiql/{name}", get(graphiql::asset))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::rest::envelope))
         .layer(RequestDecompressionLayer::new())
         .layer(compression);
     if let Some(cors) = cors::layer(cors_origins) {

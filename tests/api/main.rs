@@ -27,6 +27,7 @@ mod list;
 mod load;
 mod model;
 mod notes;
+mod openapi;
 mod paging;
 mod payloads;
 mod relay;

@@ -1,0 +1,43 @@
+//! What every REST request goes through besides its handler: a place among the requests
+//! handled at once, the request deadline, and its metrics and access-log note.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::HttpState;
+use crate::error::{AppError, RestError};
+use crate::telemetry::AccessNote;
+
+/// At most `--max-in-flight` requests at once (503 at once past that), each cancelled at
+/// `--request-timeout` (its transaction rolled back) and answered 503.
+pub async fn deadline(State(state): State<HttpState>, request: Request, next: Next) -> Response {
+    let Ok(_permit) = Arc::clone(&state.in_flight).try_acquire_owned() else {
+        return AppError::Overloaded("the gateway is handling as many requests as it may; try again shortly".into())
+            .into_response();
+    };
+    let limit = state.limits.request_timeout;
+    if let Ok(response) = tokio::time::timeout(limit, next.run(request)).await {
+        return response;
+    }
+    tracing::warn!(timeout = ?limit, "request cancelled at its deadline");
+    let message = format!("the request did not finish within {} s and was cancelled", limit.as_secs_f64());
+    AppError::Overloaded(message).into_response()
+}
+
+/// Counts each request under its route (`GET /v1/inbox/conversations/{id}`: bounded
+/// cardinality, never client text) and outcome (the error code, or `ok`).
+pub async fn metrics(State(state): State<HttpState>, request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
+    let label = format!("{} {route}", request.method());
+    let started = Instant::now();
+    let mut response = next.run(request).await;
+    let code = response.extensions().get::<RestError>().map(|e| e.code);
+    state.metrics.observe(&label, code.unwrap_or("ok"), started.elapsed().as_secs_f64());
+    let note = AccessNote { operation: None, label, workspace: None, code: code.map(str::to_owned) };
+    response.extensions_mut().insert(note);
+    response
+}
