@@ -47,10 +47,29 @@ impl FromRequest<HttpState> for JsonObject {
         };
         crate::http::check_nesting(&bytes).map_err(|err| bad("body", err.to_string()))?;
         match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(map)) => Ok(Self(map)),
+            Ok(Value::Object(map)) => {
+                if let Some(path) = map.iter().find_map(|(key, value)| nul_in(key, value, key.clone())) {
+                    return Err(bad(&path, "strings must not contain the NUL character"));
+                }
+                Ok(Self(map))
+            }
             Ok(_) => Err(bad("body", "the request body must be a JSON object")),
             Err(err) => Err(bad("body", format!("the request body is not valid JSON: {err}"))),
         }
+    }
+}
+
+/// The path of the first key or string holding a NUL character, which no database
+/// column may store.
+fn nul_in(key: &str, value: &Value, path: String) -> Option<String> {
+    if key.contains('\0') {
+        return Some(abbreviate(&path, 64).into_owned());
+    }
+    match value {
+        Value::String(s) if s.contains('\0') => Some(path),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| nul_in("", v, format!("{path}[{i}]"))),
+        Value::Object(fields) => fields.iter().find_map(|(k, v)| nul_in(k, v, format!("{path}.{k}"))),
+        _ => None,
     }
 }
 

@@ -1,6 +1,7 @@
 //! One handler per documented endpoint (contract section 8), each over the inbox service.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 
 use super::body::JsonObject;
@@ -11,6 +12,24 @@ use crate::error::AppError;
 use crate::http::{Caller, HttpState};
 use crate::inbox::Inbox;
 use crate::store::Related;
+
+/// The `{id}` of a conversation's path; a NUL in it is refused (no column stores one).
+pub struct ConversationId(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ConversationId {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let bad = |message: &str| AppError::bad_input("id", crate::domain::RuleError::new(message));
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| bad("the conversation id in the path is not valid UTF-8"))?;
+        if id.contains('\0') {
+            return Err(bad("the conversation id must not contain the NUL character"));
+        }
+        Ok(Self(id))
+    }
+}
 
 fn not_found(id: &str) -> AppError {
     AppError::NotFound(format!("no conversation {:?} in this workspace", abbreviate(id, 64)))
@@ -52,6 +71,7 @@ pub async fn list(
     params(("id" = String, Path, description = "The conversation's id")),
     responses(
         (status = 200, body = super::Envelope<OneConversation>),
+        (status = 400, description = "The id holds a NUL character", body = ErrorDoc),
         (status = 401, body = ErrorDoc), (status = 403, body = ErrorDoc),
         (status = 404, description = "No such conversation in this workspace", body = ErrorDoc),
         (status = 429, body = ErrorDoc), (status = 503, body = ErrorDoc),
@@ -61,7 +81,7 @@ pub async fn list(
 pub async fn show(
     State(state): State<HttpState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ConversationId(id): ConversationId,
 ) -> Result<Data<OneConversation>, AppError> {
     let inbox = Inbox::new(&state.app, &caller.workspace);
     let record = inbox.get_record(&id).await?.ok_or_else(|| not_found(&id))?;
@@ -96,7 +116,7 @@ async fn answer(
 pub async fn assign(
     State(state): State<HttpState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ConversationId(id): ConversationId,
     body: JsonObject,
 ) -> Result<Data<OneConversation>, AppError> {
     let body = body.only(&["assignee_id"])?;
@@ -124,7 +144,7 @@ pub async fn assign(
 pub async fn status(
     State(state): State<HttpState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ConversationId(id): ConversationId,
     body: JsonObject,
 ) -> Result<Data<OneConversation>, AppError> {
     let body = body.only(&["status", "resolution_notes"])?;
@@ -177,7 +197,7 @@ fn tags(body: JsonObject) -> Result<TagList, AppError> {
 pub async fn add_tags(
     State(state): State<HttpState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ConversationId(id): ConversationId,
     body: JsonObject,
 ) -> Result<Data<OneConversation>, AppError> {
     let tags = tags(body)?;
@@ -204,7 +224,7 @@ pub async fn add_tags(
 pub async fn remove_tags(
     State(state): State<HttpState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ConversationId(id): ConversationId,
     body: JsonObject,
 ) -> Result<Data<OneConversation>, AppError> {
     let tags = tags(body)?;
@@ -231,7 +251,7 @@ pub async fn remove_tags(
 pub async fn add_note(
     State(state): State<HttpState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ConversationId(id): ConversationId,
     body: JsonObject,
 ) -> Result<Data<NewNote>, AppError> {
     let body = body.only(&["content", "internal"])?;

@@ -118,7 +118,8 @@ struct ErrorBodyDoc {
 }
 
 /// `PUT .../assign`.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct AssignBody {
     /// A user of the workspace; null unassigns.
@@ -127,7 +128,8 @@ pub struct AssignBody {
 }
 
 /// `PUT .../status`.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct StatusBody {
     #[schema(value_type = dto::StatusValue)]
@@ -138,18 +140,27 @@ pub struct StatusBody {
 
 /// `POST` and `DELETE .../tags`: 1 to 20 tags, each trimmed and lower-cased, then
 /// `^[a-z0-9][a-z0-9_:-]{0,63}$`.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct TagsBody {
     #[schema(min_items = 1, max_items = 20)]
-    tags: Vec<String>,
+    tags: Vec<TagDoc>,
 }
 
+/// A tag as stored (one sent with spaces around it or in upper case is normalised first).
+#[derive(ToSchema, serde::Deserialize)]
+#[schema(as = Tag, pattern = "^[a-z0-9][a-z0-9_:-]{0,63}$")]
+#[allow(dead_code)]
+pub struct TagDoc(String);
+
 /// `POST .../notes`.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct NoteBody {
     /// Trimmed; 1 to 10,000 characters.
+    #[schema(min_length = 1, max_length = 10000, pattern = "\\S")]
     content: String,
     /// True (the default) when only the team sees it.
     #[schema(default = true)]

@@ -27,8 +27,10 @@ pub struct ListParams {
     /// Conversations of this customer.
     customer_id: Option<String>,
     /// `created_at >=`: an ISO 8601 date-time, or a date meaning 00:00:00Z of that day.
+    #[param(pattern = r"^\d{4}-\d{2}-\d{2}([Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))?$")]
     date_from: Option<String>,
     /// `created_at <=`: an ISO 8601 date-time, or a date meaning the end of that day (UTC).
+    #[param(pattern = r"^\d{4}-\d{2}-\d{2}([Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))?$")]
     date_to: Option<String>,
     /// Words (each a prefix of a word of the conversation's text, customer name or email),
     /// or 4 or more digits of the customer's phone number. At most 200 characters.
@@ -130,6 +132,10 @@ impl Raw {
             serde_urlencoded::from_str(query).map_err(|_| bad("query", "the query string is not form-encoded"))?;
         let mut raw = Self::default();
         for (name, value) in pairs {
+            if name.contains('\0') || value.contains('\0') {
+                let shown = crate::domain::abbreviate(&name, 64);
+                return Err(bad(&shown, format!("{shown} must not contain the NUL character")));
+            }
             let once = |slot: &mut Option<String>| {
                 if slot.is_some() {
                     return Err(bad(&name, format!("{name} may be given once")));
@@ -269,6 +275,8 @@ mod tests {
     #[test]
     fn every_error_names_its_parameter() {
         assert_eq!(field_of("colour=red"), "colour");
+        assert_eq!(field_of("date_from="), "date_from");
+        assert_eq!(field_of("assignee_id=a%00b"), "assignee_id");
         assert_eq!(field_of("status=OPEN"), "status");
         assert_eq!(field_of("status=open&status=pending"), "status");
         assert_eq!(field_of("channel=fax"), "channel");
