@@ -534,6 +534,21 @@ async fn tags_are_added_and_removed_with_their_rules() {
 }
 
 #[tokio::test]
+async fn the_fifty_tag_limit_names_the_body_key() {
+    let app = spawn_app().await;
+    let held: Vec<String> = (0..45).map(|i| format!("held_{i:02}")).collect();
+    app.import(&json!([conversation("conv_full", json!({"tags": held}))])).await;
+    let ten: Vec<String> = (0..10).map(|i| format!("new_{i}")).collect();
+    let over = rest(&app, Method::POST, &path("conv_full", "/tags"), Some(json!({"tags": ten}))).await;
+    over.assert_error(400, "BAD_USER_INPUT", Some("tags"), "a 51st tag");
+    let stored = rest(&app, Method::GET, &path("conv_full", ""), None).await;
+    assert_eq!(stored.data()["conversation"]["tags"].as_array().unwrap().len(), 45, "nothing added");
+    let five: Vec<String> = (0..5).map(|i| format!("new_{i}")).collect();
+    let fits = rest(&app, Method::POST, &path("conv_full", "/tags"), Some(json!({"tags": five}))).await;
+    assert_eq!(fits.data()["conversation"]["tags"].as_array().unwrap().len(), 50, "up to 50");
+}
+
+#[tokio::test]
 async fn a_note_is_created_with_201_and_is_searchable_at_once() {
     let app = spawn_app().await;
     app.import(&contract_examples()).await;
