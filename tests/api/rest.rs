@@ -221,6 +221,7 @@ async fn every_list_parameter_filters_as_documented() {
         ("search=muller", &["conv_3", "conv_1"]),
         ("search=%20%20LEAK%20", &["conv_4"]),
         ("search=bob%20thermo", &["conv_5"]),
+        ("search=water+pressure", &["conv_2"]),
         ("search=555-1234", &["conv_3", "conv_1"]),
         ("search=", &["conv_2", "conv_5", "conv_3", "conv_4", "conv_1"]),
         ("search=nothing-like-this", &[]),
@@ -441,6 +442,12 @@ async fn assign_sets_and_clears_the_assignee() {
     missing.assert_error(400, "BAD_USER_INPUT", Some("assignee_id"), "no assignee_id");
     let number = rest(&app, Method::PUT, &path("conv_def456", "/assign"), Some(json!({"assignee_id": 7}))).await;
     number.assert_error(400, "BAD_USER_INPUT", Some("assignee_id"), "a number");
+    let (workspace, _) = app.other_workspace().await;
+    let stranger = json!({"id": "user_stranger", "name": "Stranger"});
+    app.import_into(&workspace, &json!([conversation("conv_theirs", json!({"assignee": stranger}))])).await;
+    let foreign =
+        rest(&app, Method::PUT, &path("conv_def456", "/assign"), Some(json!({"assignee_id": "user_stranger"}))).await;
+    foreign.assert_error(404, "NOT_FOUND", None, "another workspace's user");
     let nowhere = rest(&app, Method::PUT, &path("conv_nope", "/assign"), Some(json!({"assignee_id": null}))).await;
     nowhere.assert_error(404, "NOT_FOUND", None, "unknown conversation");
     assert_eq!(read_back(&app, "conv_def456").await, before, "refused actions change nothing");
