@@ -31,6 +31,8 @@ mod openapi;
 mod paging;
 mod payloads;
 mod relay;
+mod rest;
+mod rest_parity;
 mod schema;
 mod search;
 mod search_isolation;
