@@ -90,6 +90,20 @@ impl TagList {
     pub fn as_strings(&self) -> Vec<String> {
         self.0.iter().map(|t| t.0.clone()).collect()
     }
+
+    /// The tags of these that a conversation holding `held` lacks, in order; refused when
+    /// it would then hold more than it may.
+    pub fn added_to(&self, held: &[String]) -> Result<Vec<String>, RuleError> {
+        let added: Vec<String> = self.iter().map(|t| t.as_str().to_owned()).filter(|t| !held.contains(t)).collect();
+        if held.len() + added.len() > MAX_TAGS_PER_CONVERSATION {
+            return Err(RuleError(format!(
+                "a conversation holds at most {MAX_TAGS_PER_CONVERSATION} tags; it has {} and this adds {}",
+                held.len(),
+                added.len()
+            )));
+        }
+        Ok(added)
+    }
 }
 
 #[cfg(test)]
@@ -109,6 +123,16 @@ mod tests {
             assert!(TagName::parse(bad).is_err(), "{bad:?}");
         }
         assert!(TagName::parse(&"a".repeat(64)).is_ok());
+    }
+
+    #[test]
+    fn adds_only_what_is_missing_up_to_fifty() {
+        let call = TagList::parse_call(&["a", "b"]).unwrap();
+        assert_eq!(call.added_to(&["a".to_owned()]).unwrap(), ["b"]);
+        let full: Vec<String> = (0..50).map(|i| format!("t{i}")).collect();
+        assert!(call.added_to(&full).is_err());
+        let again = TagList::parse_call(&["t1"]).unwrap();
+        assert_eq!(again.added_to(&full).unwrap(), Vec::<String>::new(), "adding a held tag to a full one is a no-op");
     }
 
     #[test]

@@ -42,9 +42,54 @@ pub fn build_schema(state: AppState, limits: QueryLimits) -> AppSchema {
     }
 }
 
+/// The root fields of the schema (`Query`'s, `Mutation`'s) and introspection's: the
+/// only names a request's metrics label may hold, read from the schema itself so that a
+/// new field needs no list of its own.
+pub fn root_fields() -> &'static std::collections::HashSet<String> {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    static FIELDS: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    FIELDS.get_or_init(|| {
+        let mut fields: std::collections::HashSet<String> =
+            ["__schema", "__type", "__typename"].into_iter().map(str::to_owned).collect();
+        let Ok(document) = async_graphql::parser::parse_schema(sdl()) else { return fields };
+        for definition in document.definitions {
+            let TypeSystemDefinition::Type(ty) = definition else { continue };
+            let ty = ty.node;
+            if !matches!(ty.name.node.as_str(), "Query" | "Mutation" | "Subscription") {
+                continue;
+            }
+            if let TypeKind::Object(object) = ty.kind {
+                fields.extend(object.fields.into_iter().map(|f| f.node.name.node.to_string()));
+            }
+        }
+        fields
+    })
+}
+
 /// The SDL the server serves, with sorted fields: what `schema.graphql` holds.
 pub fn sdl() -> String {
     Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
         .finish()
         .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn root_fields_come_from_the_schema() {
+        let fields = super::root_fields();
+        for name in [
+            "conversations",
+            "conversationsConnection",
+            "conversation",
+            "node",
+            "nodes",
+            "assignConversation",
+            "addConversationNote",
+            "__typename",
+        ] {
+            assert!(fields.contains(name), "{name}");
+        }
+        assert!(!fields.contains("id"), "fields of other types are not root fields");
+    }
 }

@@ -23,7 +23,7 @@ use super::persisted::Unresolved;
 use super::{graphiql, HttpState};
 use crate::domain::{abbreviate, format_timestamp};
 use crate::error::{code, AppError};
-use crate::graphql::{count_selections, inputs_check, Loaders, RequestContext, SelectionCount};
+use crate::graphql::{count_selections, inputs_check, root_fields, Loaders, RequestContext, SelectionCount};
 use crate::telemetry::{AccessNote, RequestId};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -236,22 +236,6 @@ struct Operation {
     root_fields: usize,
 }
 
-const ROOT_FIELDS: &[&str] = &[
-    "conversations",
-    "conversationsConnection",
-    "conversation",
-    "node",
-    "nodes",
-    "assignConversation",
-    "updateConversationStatus",
-    "addConversationTags",
-    "removeConversationTags",
-    "addConversationNote",
-    "__schema",
-    "__type",
-    "__typename",
-];
-
 impl Operation {
     fn of(request: &mut async_graphql::Request) -> Self {
         let invalid =
@@ -278,7 +262,10 @@ impl Operation {
             .items
             .iter()
             .map(|item| match &item.node {
-                Selection::Field(field) => ROOT_FIELDS.iter().copied().find(|f| *f == field.node.name.node.as_str()),
+                Selection::Field(field) => {
+                    let name = field.node.name.node.as_str();
+                    root_fields().contains(name).then_some(name)
+                }
                 _ => None,
             })
             .map(|known| known.unwrap_or("other"))

@@ -202,12 +202,7 @@ pub async fn add_tags(
 ) -> Result<Data<OneConversation>, AppError> {
     let tags = tags(body)?;
     let inbox = Inbox::new(&state.app, &caller.workspace);
-    // The only rule the action itself checks (at most 50 tags a conversation) is about the
-    // body's tags; the store names the argument as GraphQL spells it.
-    let conversation = inbox.add_tags(&id, &tags).await.map_err(|err| match err {
-        AppError::BadUserInput { message, .. } => AppError::BadUserInput { field: "tags".into(), message },
-        other => other,
-    })?;
+    let conversation = inbox.add_tags(&id, &tags).await?;
     answer(inbox, conversation).await
 }
 

@@ -22,7 +22,7 @@ use super::search_index::{append_words, move_status, words_of};
 use super::{convert, Store, WriteTransaction};
 use crate::domain::{
     abbreviate, new_id, ActivityKind, Clock, Conversation, ConversationStatus, Note, NoteContent, RuleError,
-    StatusChange, StatusState, TagList, Timestamp, WorkspaceId, MAX_TAGS_PER_CONVERSATION,
+    StatusChange, StatusState, TagList, Timestamp, WorkspaceId,
 };
 use crate::error::AppError;
 
@@ -142,17 +142,8 @@ impl Store {
     ) -> Result<Conversation, AppError> {
         let mut locked = self.lock(workspace, id, clock).await?;
         let held = locked.tags().await?;
-        let added: Vec<String> = tags.iter().map(|t| t.as_str().to_owned()).filter(|t| !held.contains(t)).collect();
-        if held.len() + added.len() > MAX_TAGS_PER_CONVERSATION {
-            return Err(AppError::bad_input(
-                "input.tags",
-                RuleError(format!(
-                    "a conversation holds at most {MAX_TAGS_PER_CONVERSATION} tags; it has {} and this adds {}",
-                    held.len(),
-                    added.len()
-                )),
-            ));
-        }
+        // The action's own argument broke the rule: its field is the action's `tags`.
+        let added = tags.added_to(&held).map_err(|e| AppError::bad_input("tags", e))?;
         if !added.is_empty() {
             let rows = added.iter().map(|tag| conversation_tag::ActiveModel {
                 workspace_id: Set(workspace.as_str().to_owned()),

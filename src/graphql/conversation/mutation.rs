@@ -67,6 +67,17 @@ fn payload(ctx: &Context<'_>, conversation: crate::domain::Conversation) -> Conv
     ConversationPayload { conversation: Conversation(conversation) }
 }
 
+/// An action's rule broken by one of its arguments names that argument (`tags`); in the
+/// schema it is a field of `input`.
+fn in_input(err: AppError) -> AppError {
+    match err {
+        AppError::BadUserInput { field, message } => {
+            AppError::BadUserInput { field: format!("input.{field}"), message }
+        }
+        other => other,
+    }
+}
+
 fn tags(raw: &[String]) -> Result<TagList> {
     TagList::parse_call(raw).map_err(|e| AppError::bad_input("input.tags", e)).gql()
 }
@@ -108,7 +119,7 @@ impl ConversationMutation {
         input: ConversationTagsInput,
     ) -> Result<ConversationPayload> {
         let tags = tags(&input.tags)?;
-        let updated = ctx.inbox().add_tags(&input.conversation_id, &tags).await.gql()?;
+        let updated = ctx.inbox().add_tags(&input.conversation_id, &tags).await.map_err(in_input).gql()?;
         Ok(payload(ctx, updated))
     }
 
