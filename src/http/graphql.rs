@@ -4,7 +4,7 @@
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection};
@@ -14,7 +14,6 @@ use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use tokio::sync::OwnedSemaphorePermit;
 use tracing::Instrument;
 
 use super::auth::{self, retry_seconds, Caller};
@@ -91,8 +90,7 @@ pub async fn post(
 ) -> Response {
     let respond = Responder::new(&state, &request_id, &headers);
     respond
-        .within_deadline(async {
-            let _permit = respond.in_flight()?;
+        .answer(async {
             let caller = match respond.admit(&headers, peer.ip()).await {
                 Ok(caller) => caller,
                 Err(refused) => return Err(respond.discard_body(body, refused).await),
@@ -125,8 +123,7 @@ pub async fn get(
     }
     let respond = Responder::new(&state, &request_id, &headers);
     respond
-        .within_deadline(async {
-            let _permit = respond.in_flight()?;
+        .answer(async {
             let caller = respond.admit(&headers, peer.ip()).await?;
             let mut request = request_from_query_string(&query).map_err(|message| respond.parse_failed(&message))?;
             // A persisted query is looked up first: it may be a mutation, which GET may not run.
@@ -289,6 +286,16 @@ struct Responder<'a> {
     started: Instant,
     /// What the access log line says of the request, filled in as it becomes known.
     access: Mutex<AccessNote>,
+    finished: std::sync::atomic::AtomicBool,
+}
+
+/// A responder dropped before it answered was cancelled at the request's deadline.
+impl Drop for Responder<'_> {
+    fn drop(&mut self) {
+        if !self.finished.load(std::sync::atomic::Ordering::Relaxed) {
+            self.state.metrics.observe(&self.label(), "TIMEOUT", self.started.elapsed().as_secs_f64());
+        }
+    }
 }
 
 impl<'a> Responder<'a> {
@@ -299,23 +306,16 @@ impl<'a> Responder<'a> {
             format: Format::of(headers),
             started: Instant::now(),
             access: Mutex::new(AccessNote::default()),
+            finished: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
-    /// Runs `work` under the request deadline; a request still running then is
-    /// cancelled (its transaction rolled back) and answered 503.
-    async fn within_deadline(&self, work: impl Future<Output = Result<Response, Response>>) -> Response {
-        let deadline = self.state.limits.request_timeout;
-        if let Ok(Ok(response) | Err(response)) = tokio::time::timeout(deadline, work).await {
-            return response;
-        }
-        self.state.metrics.observe(&self.label(), "TIMEOUT", self.started.elapsed().as_secs_f64());
-        tracing::warn!(timeout = ?deadline, "request cancelled at its deadline");
-        self.error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            code::SERVICE_UNAVAILABLE,
-            &format!("the request did not finish within {} s and was cancelled", deadline.as_secs_f64()),
-        )
+    /// The answer `work` makes, refusal or not. The deadline layer around the handler may
+    /// cancel it first: then the responder is dropped unfinished and counts a `TIMEOUT`.
+    async fn answer(&self, work: impl Future<Output = Result<Response, Response>>) -> Response {
+        let (Ok(response) | Err(response)) = work.await;
+        self.finished.store(true, std::sync::atomic::Ordering::Relaxed);
+        response
     }
 
     /// The caller, from the headers alone, before any of the body is read.
@@ -487,19 +487,6 @@ impl<'a> Responder<'a> {
 
     fn label(&self) -> String {
         self.access.lock().ok().map(|n| n.label.clone()).filter(|l| !l.is_empty()).unwrap_or_else(|| UNPARSED.into())
-    }
-
-    /// A place among the requests handled at once, or 503 at once when there is none.
-    #[allow(clippy::result_large_err)] // the error is the answer, built once per request
-    fn in_flight(&self) -> Result<OwnedSemaphorePermit, Response> {
-        Arc::clone(&self.state.in_flight).try_acquire_owned().map_err(|_| {
-            self.state.metrics.observe(UNPARSED, code::SERVICE_UNAVAILABLE, self.started.elapsed().as_secs_f64());
-            self.error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                code::SERVICE_UNAVAILABLE,
-                "the gateway is handling as many requests as it may; try again shortly",
-            )
-        })
     }
 
     fn parse_failed(&self, message: &str) -> Response {

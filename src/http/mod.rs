@@ -4,6 +4,7 @@
 
 mod auth;
 mod cors;
+mod envelope;
 mod fair_share;
 mod graphiql;
 mod graphql;
@@ -30,6 +31,7 @@ use crate::graphql::{AppSchema, AppState};
 use crate::telemetry;
 
 pub use auth::Caller;
+pub use envelope::{envelope, Payload};
 pub use fair_share::FairShare;
 pub use layers::{deadline, metrics as metrics_layer};
 pub use metrics::Metrics;
@@ -79,13 +81,16 @@ pub fn router(state: HttpState, cors_origins: &[String]) -> Router {
     let mut router = Router::new()
         .merge(crate::rest::router(&state))
         .fallback(crate::rest::unknown_path)
-        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route(
+            "/graphql",
+            get(graphql::get).post(graphql::post).layer(middleware::from_fn_with_state(state.clone(), deadline)),
+        )
         .route("/", get(graphiql::page))
         .route("/graphiql/{name}", get(graphiql::asset))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .layer(middleware::from_fn_with_state(state.clone(), crate::rest::envelope))
+        .layer(middleware::from_fn_with_state(state.clone(), envelope))
         .layer(RequestDecompressionLayer::new())
         .layer(compression);
     if let Some(cors) = cors::layer(cors_origins) {

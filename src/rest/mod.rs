@@ -1,8 +1,9 @@
 //! The REST API of contract section 8, beside GraphQL over the same inbox service: one
 //! handler per endpoint, one router line each. Every answer is an envelope,
 //! `{"data": ..., "meta": {"request_id", "timestamp"}}` or `{"error": {"code",
-//! "message", "field"}, "meta": ...}`, written by [`envelope`] around what the handler
-//! (or the edge before it) left in the response.
+//! "message", "field"}, "meta": ...}`, written by the edge's envelope layer
+//! (`http::envelope`) around what the handler (or the edge before it) left in the
+//! response.
 
 mod body;
 mod conversations;
@@ -11,19 +12,16 @@ mod openapi;
 mod params;
 
 use axum::body::Bytes;
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
+use axum::http::StatusCode;
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::format_timestamp;
-use crate::error::{code, AppError, RestError};
-use crate::http::{deadline, metrics_layer, HttpState};
-use crate::telemetry::RequestId;
+use crate::error::AppError;
+use crate::http::{deadline, metrics_layer, HttpState, Payload};
 
 pub use openapi::document;
 
@@ -62,10 +60,6 @@ impl<T> Data<T> {
     }
 }
 
-/// `data`, serialised, waiting for the envelope.
-#[derive(Clone)]
-struct Payload(Bytes);
-
 impl<T: Serialize> IntoResponse for Data<T> {
     fn into_response(self) -> Response {
         match serde_json::to_vec(&self.data) {
@@ -91,9 +85,9 @@ pub struct Envelope<T> {
 #[derive(Serialize, ToSchema)]
 pub struct Meta {
     /// As the `X-Request-Id` header.
-    request_id: String,
+    pub request_id: String,
     /// When the answer was made (RFC 3339, UTC).
-    timestamp: String,
+    pub timestamp: String,
 }
 
 /// An error answer (documented shape).
@@ -165,67 +159,4 @@ pub struct NoteBody {
     /// True (the default) when only the team sees it.
     #[schema(default = true)]
     internal: Option<bool>,
-}
-
-/// The error of a REST answer that the handler did not write: axum's own refusals
-/// (an unknown method, a path that does not decode) say only their status.
-fn error_of_status(response: &Response) -> RestError {
-    let status = response.status();
-    let (code, message, field) = match status {
-        StatusCode::NOT_FOUND => (code::NOT_FOUND, "there is no such path".to_owned(), None),
-        StatusCode::METHOD_NOT_ALLOWED => {
-            let allow = response.headers().get(header::ALLOW).and_then(|v| v.to_str().ok()).unwrap_or("");
-            let message = if allow.is_empty() {
-                "this method is not allowed on this path".to_owned()
-            } else {
-                format!("this path takes only {allow}")
-            };
-            (code::BAD_USER_INPUT, message, Some("method".to_owned()))
-        }
-        StatusCode::PAYLOAD_TOO_LARGE | StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            (code::BAD_USER_INPUT, "the request body cannot be read".to_owned(), Some("body".to_owned()))
-        }
-        s if s.is_client_error() => {
-            (code::BAD_USER_INPUT, "the request is malformed".to_owned(), Some("path".to_owned()))
-        }
-        StatusCode::SERVICE_UNAVAILABLE => (code::SERVICE_UNAVAILABLE, "try again shortly".to_owned(), None),
-        _ => (code::INTERNAL_SERVER_ERROR, "internal server error".to_owned(), None),
-    };
-    RestError { code, message, field }
-}
-
-/// Writes the envelope around a REST answer: the handler's data, or the error it (or
-/// the edge before it) failed with, and `meta`.
-pub async fn envelope(State(state): State<HttpState>, request: Request, next: Next) -> Response {
-    let request_id = request.extensions().get::<RequestId>().map(|id| id.0.clone()).unwrap_or_default();
-    let is_rest = request.uri().path().starts_with("/v1/");
-    let mut response = next.run(request).await;
-    let payload = response.extensions_mut().remove::<Payload>();
-    let error = response.extensions().get::<RestError>().cloned();
-    let (key, body) = match (payload, error) {
-        (Some(Payload(data)), _) => ("data", data.to_vec()),
-        (None, Some(error)) => ("error", serde_json::to_vec(&error).unwrap_or_default()),
-        (None, None) if is_rest && (response.status().is_client_error() || response.status().is_server_error()) => {
-            let error = error_of_status(&response);
-            let body = serde_json::to_vec(&error).unwrap_or_default();
-            response.extensions_mut().insert(error);
-            ("error", body)
-        }
-        (None, None) => return response,
-    };
-    let meta = Meta { request_id, timestamp: format_timestamp(state.app.clock.now()) };
-    let mut out = Vec::with_capacity(body.len() + 120);
-    out.extend_from_slice(b"{\"");
-    out.extend_from_slice(key.as_bytes());
-    out.extend_from_slice(b"\":");
-    out.extend_from_slice(&body);
-    out.extend_from_slice(b",\"meta\":");
-    out.extend_from_slice(&serde_json::to_vec(&meta).unwrap_or_default());
-    out.push(b'}');
-    let (mut parts, _) = response.into_parts();
-    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    parts.headers.insert(header::VARY, HeaderValue::from_static("Authorization, X-Workspace-ID, Accept-Encoding"));
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, axum::body::Body::from(out))
 }
