@@ -71,9 +71,9 @@ impl FromRequestParts<HttpState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &HttpState) -> Result<Self, AppError> {
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-        let mut caller = admit(state, &parts.headers, peer).await?;
-        caller._share = state.fair_share.enter(&caller.workspace, 1).await;
-        Ok(caller)
+        let caller = admit(state, &parts.headers, peer).await?;
+        let share = state.fair_share.enter(&caller.workspace, 1).await;
+        Ok(Self { _share: share, ..caller })
     }
 }
 
