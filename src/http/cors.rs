@@ -1,5 +1,6 @@
 //! Browser calls from other origins: the allowed origins (`*` for any) may call the API
-//! with the contract's headers and read `X-Request-Id` and `Retry-After`.
+//! with the contract's headers and methods (the REST actions' PUT and DELETE too) and read
+//! `X-Request-Id` and `Retry-After`.
 
 use std::time::Duration;
 
@@ -7,7 +8,7 @@ use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-/// The headers a GraphQL client sends: ours and Apollo's client awareness.
+/// The headers a client sends: ours and Apollo's client awareness.
 const ALLOWED_HEADERS: [&str; 6] = [
     "authorization",
     "content-type",
@@ -30,7 +31,7 @@ pub fn layer(origins: &[String]) -> Option<CorsLayer> {
     Some(
         CorsLayer::new()
             .allow_origin(allow_origin)
-            .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS])
             .allow_headers(ALLOWED_HEADERS.map(HeaderName::from_static))
             .expose_headers([HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
             .max_age(Duration::from_secs(600)),

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 
 use super::body::JsonObject;
 use super::dto::{ConversationDoc, ConversationList, NewNote, NoteDoc, OneConversation, Pagination};
-use super::{params, Data, ErrorDoc};
+use super::{params, ActionErrors, Data, ErrorDoc};
 use crate::domain::{abbreviate, ConversationStatus, NoteContent, StatusChange, TagList, MAX_TAGS_PER_CALL};
 use crate::error::AppError;
 use crate::http::{Caller, HttpState};
@@ -106,10 +106,7 @@ async fn answer(
     request_body(content = super::AssignBody, content_type = "application/json"),
     responses(
         (status = 200, body = super::Envelope<OneConversation>),
-        (status = 400, body = ErrorDoc), (status = 401, body = ErrorDoc), (status = 403, body = ErrorDoc),
-        (status = 404, description = "No such conversation, or no such user", body = ErrorDoc),
-        (status = 413, body = ErrorDoc), (status = 415, body = ErrorDoc), (status = 429, body = ErrorDoc),
-        (status = 503, body = ErrorDoc),
+        ActionErrors,
     ),
     security(("bearer" = [], "workspace" = [])),
 )]
@@ -135,9 +132,7 @@ pub async fn assign(
     request_body(content = super::StatusBody, content_type = "application/json"),
     responses(
         (status = 200, body = super::Envelope<OneConversation>),
-        (status = 400, body = ErrorDoc), (status = 401, body = ErrorDoc), (status = 403, body = ErrorDoc),
-        (status = 404, body = ErrorDoc), (status = 413, body = ErrorDoc), (status = 415, body = ErrorDoc),
-        (status = 429, body = ErrorDoc), (status = 503, body = ErrorDoc),
+        ActionErrors,
     ),
     security(("bearer" = [], "workspace" = [])),
 )]
@@ -188,9 +183,7 @@ fn tags(body: JsonObject) -> Result<TagList, AppError> {
     request_body(content = super::TagsBody, content_type = "application/json"),
     responses(
         (status = 200, body = super::Envelope<OneConversation>),
-        (status = 400, body = ErrorDoc), (status = 401, body = ErrorDoc), (status = 403, body = ErrorDoc),
-        (status = 404, body = ErrorDoc), (status = 413, body = ErrorDoc), (status = 415, body = ErrorDoc),
-        (status = 429, body = ErrorDoc), (status = 503, body = ErrorDoc),
+        ActionErrors,
     ),
     security(("bearer" = [], "workspace" = [])),
 )]
@@ -202,8 +195,7 @@ pub async fn add_tags(
 ) -> Result<Data<OneConversation>, AppError> {
     let tags = tags(body)?;
     let inbox = Inbox::new(&state.app, &caller.workspace);
-    let conversation = inbox.add_tags(&id, &tags).await?;
-    answer(inbox, conversation).await
+    answer(inbox, inbox.add_tags(&id, &tags).await?).await
 }
 
 /// Removes tags; those not there are ignored.
@@ -215,9 +207,7 @@ pub async fn add_tags(
     request_body(content = super::TagsBody, content_type = "application/json"),
     responses(
         (status = 200, body = super::Envelope<OneConversation>),
-        (status = 400, body = ErrorDoc), (status = 401, body = ErrorDoc), (status = 403, body = ErrorDoc),
-        (status = 404, body = ErrorDoc), (status = 413, body = ErrorDoc), (status = 415, body = ErrorDoc),
-        (status = 429, body = ErrorDoc), (status = 503, body = ErrorDoc),
+        ActionErrors,
     ),
     security(("bearer" = [], "workspace" = [])),
 )]
@@ -229,8 +219,7 @@ pub async fn remove_tags(
 ) -> Result<Data<OneConversation>, AppError> {
     let tags = tags(body)?;
     let inbox = Inbox::new(&state.app, &caller.workspace);
-    let conversation = inbox.remove_tags(&id, &tags).await?;
-    answer(inbox, conversation).await
+    answer(inbox, inbox.remove_tags(&id, &tags).await?).await
 }
 
 /// Adds a note, searchable as soon as this returns.
@@ -242,9 +231,7 @@ pub async fn remove_tags(
     request_body(content = super::NoteBody, content_type = "application/json"),
     responses(
         (status = 201, description = "The note and its conversation", body = super::Envelope<NewNote>),
-        (status = 400, body = ErrorDoc), (status = 401, body = ErrorDoc), (status = 403, body = ErrorDoc),
-        (status = 404, body = ErrorDoc), (status = 413, body = ErrorDoc), (status = 415, body = ErrorDoc),
-        (status = 429, body = ErrorDoc), (status = 503, body = ErrorDoc),
+        ActionErrors,
     ),
     security(("bearer" = [], "workspace" = [])),
 )]

@@ -111,6 +111,36 @@ struct ErrorBodyDoc {
     field: Option<String>,
 }
 
+/// The errors an action on a conversation may answer, each with the error envelope.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum ActionErrors {
+    /// A body key broke a rule (`field` names it), or the method or body is wrong.
+    #[response(status = 400)]
+    BadInput(ErrorDoc),
+    /// No valid API key.
+    #[response(status = 401)]
+    Unauthenticated(ErrorDoc),
+    /// The key is not the workspace's.
+    #[response(status = 403)]
+    Forbidden(ErrorDoc),
+    /// No such conversation in the workspace (or, for `assign`, no such user).
+    #[response(status = 404)]
+    NotFound(ErrorDoc),
+    /// The body is over the limit.
+    #[response(status = 413)]
+    TooLarge(ErrorDoc),
+    /// The body is not JSON.
+    #[response(status = 415)]
+    NotJson(ErrorDoc),
+    /// Too many requests for the key; see `Retry-After`.
+    #[response(status = 429)]
+    RateLimited(ErrorDoc),
+    /// The database is unreachable or overloaded, or the request ran out of time.
+    #[response(status = 503)]
+    Unavailable(ErrorDoc),
+}
+
 /// `PUT .../assign`.
 #[derive(ToSchema, serde::Deserialize)]
 #[serde(deny_unknown_fields)]

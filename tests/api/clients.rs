@@ -64,7 +64,10 @@ async fn allowed_origins_may_call_the_api_from_a_browser() {
     for wanted in ["authorization", "x-workspace-id", "content-type", "x-request-id", "apollographql-client-name"] {
         assert!(headers.contains(wanted), "{wanted} in {headers}");
     }
-    assert!(header(&allowed, "access-control-allow-methods").contains("POST"));
+    let methods = header(&allowed, "access-control-allow-methods");
+    for wanted in ["GET", "POST", "PUT", "DELETE"] {
+        assert!(methods.contains(wanted), "{wanted} in {methods}: the REST actions too");
+    }
 
     let call = graphql_post(&app.client, &app.address, app.own())
         .header("Origin", "http://localhost:5173")
