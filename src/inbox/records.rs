@@ -51,9 +51,15 @@ impl Inbox<'_> {
     pub async fn record(&self, conversation: Conversation) -> Result<ConversationRecord, AppError> {
         let ids = [conversation.id.clone()];
         let assignee_ids: Vec<String> = conversation.assignee_id.iter().cloned().collect();
+        let users = async {
+            if assignee_ids.is_empty() {
+                return Ok(HashMap::new());
+            }
+            self.store.users_by_ids(self.workspace, &assignee_ids).await
+        };
         let (mut customers, mut users, mut tags, mut notes, mut activity) = futures::try_join!(
             self.store.customers_by_ids(self.workspace, std::slice::from_ref(&conversation.customer_id)),
-            self.store.users_by_ids(self.workspace, &assignee_ids),
+            users,
             self.store.tags_by_conversations(self.workspace, &ids),
             self.store.notes_by_conversations(self.workspace, &ids),
             self.store.activity_by_conversations(self.workspace, &ids),

@@ -15,28 +15,42 @@ use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::get;
 use axum::Router;
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::AppError;
 use crate::http::{deadline, metrics_layer, HttpState, Payload};
 
 pub use openapi::document;
 
+/// The endpoints, one line each: the line routes the handler at the method and path its
+/// `#[utoipa::path]` documents, and adds that to the OpenAPI document.
+fn endpoints() -> OpenApiRouter<HttpState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(conversations::list))
+        .routes(routes!(conversations::show))
+        .routes(routes!(conversations::assign))
+        .routes(routes!(conversations::status))
+        .routes(routes!(conversations::add_tags, conversations::remove_tags))
+        .routes(routes!(conversations::add_note))
+}
+
 /// The REST routes, each request counted, bounded and timed as GraphQL's are.
 pub fn router(state: &HttpState) -> Router<HttpState> {
-    Router::new()
-        .route("/v1/inbox/conversations", get(conversations::list))
-        .route("/v1/inbox/conversations/{id}", get(conversations::show))
-        .route("/v1/inbox/conversations/{id}/assign", put(conversations::assign))
-        .route("/v1/inbox/conversations/{id}/status", put(conversations::status))
-        .route("/v1/inbox/conversations/{id}/tags", post(conversations::add_tags).delete(conversations::remove_tags))
-        .route("/v1/inbox/conversations/{id}/notes", post(conversations::add_note))
+    let (routes, _) = endpoints().split_for_parts();
+    routes
         .layer(middleware::from_fn_with_state(state.clone(), deadline))
         .route_layer(middleware::from_fn_with_state(state.clone(), metrics_layer))
         .route("/v1/openapi.json", get(openapi::serve))
+}
+
+/// The OpenAPI document of the endpoints.
+fn api() -> utoipa::openapi::OpenApi {
+    endpoints().split_for_parts().1
 }
 
 /// Any path the gateway does not have.
