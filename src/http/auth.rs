@@ -72,6 +72,9 @@ impl FromRequestParts<HttpState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &HttpState) -> Result<Self, AppError> {
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
         let caller = admit(state, &parts.headers, peer).await?;
+        if let Some(counted) = parts.extensions.get::<super::layers::Counted>() {
+            counted.workspace_is(caller.workspace.as_str());
+        }
         let share = state.fair_share.enter(&caller.workspace, 1).await;
         Ok(Self { _share: share, ..caller })
     }

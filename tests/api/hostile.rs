@@ -218,6 +218,11 @@ async fn a_slow_body_is_answered_408_and_releases_its_place() {
     let busy = app.gql("{ __typename }", json!({})).await;
     assert_eq!(busy.status, 503);
     assert_eq!(busy.code(), "SERVICE_UNAVAILABLE");
+    let metrics = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        metrics.contains(r#"inbox_http_requests_total{operation="unparsed",outcome="SERVICE_UNAVAILABLE"} 1"#),
+        "the refusal is counted:\n{metrics}"
+    );
     let (received, _) = read_until_closed(&mut stream, Duration::from_secs(10)).await;
     assert!(received.starts_with("HTTP/1.1 408"), "{received}");
     assert!(received.contains("\"field\":\"body\""), "{received}");

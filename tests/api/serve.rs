@@ -142,13 +142,15 @@ async fn logs_have_one_access_line_per_request_and_no_client_values() {
     assert_eq!(send(client.post(&graphql).json(&unknown)).await, 200);
     let bad = serde_json::json!({"query": "{ conversations(limit: 0) { pagination { total } } }"});
     assert_eq!(send(client.post(&graphql).json(&bad)).await, 200);
+    let rest = format!("http://127.0.0.1:{port}/v1/inbox/conversations");
+    assert_eq!(send(client.get(&rest).query(&[("search", "restsecretword")])).await, 200);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let _ = child.0.kill();
     let _ = child.0.wait();
     let logs = reader.join().unwrap();
 
     assert!(!logs.contains('\u{1b}'), "no colour codes when stderr is not a terminal");
-    for secret in ["zebrasecretword", "variablesecretword", "Secret($s"] {
+    for secret in ["zebrasecretword", "variablesecretword", "Secret($s", "restsecretword"] {
         assert!(!logs.contains(secret), "{secret} was logged");
     }
     let lines: Vec<serde_json::Value> = logs.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
@@ -160,10 +162,14 @@ async fn logs_have_one_access_line_per_request_and_no_client_values() {
     );
     assert!(lines.iter().all(|l| l["level"] != "ERROR"), "client errors are not ERROR lines:\n{logs}");
     let access: Vec<&serde_json::Value> = lines.iter().filter(|l| l["target"] == "inbox_gateway::access").collect();
-    assert_eq!(access.len(), 4, "one access line per request:\n{logs}");
+    assert_eq!(access.len(), 5, "one access line per request:\n{logs}");
     let codes: Vec<&str> = access.iter().map(|l| l["code"].as_str().unwrap()).collect();
-    assert_eq!(codes, ["-", "-", "NOT_FOUND", "BAD_USER_INPUT"]);
-    for line in &access {
+    assert_eq!(codes, ["-", "-", "NOT_FOUND", "BAD_USER_INPUT", "-"]);
+    let (graphql_lines, rest_line) = access.split_at(4);
+    assert_eq!(rest_line[0]["workspace"], workspace.as_str(), "the REST caller's workspace: {}", rest_line[0]);
+    assert_eq!(rest_line[0]["span"]["path"], "/v1/inbox/conversations");
+    assert_eq!(rest_line[0]["status"], 200);
+    for line in graphql_lines {
         assert_eq!(line["level"], "INFO");
         assert_eq!(line["status"], 200);
         assert!(line["latency_ms"].as_f64().is_some(), "{line}");
