@@ -51,9 +51,9 @@ pub enum FilterField {
 }
 
 /// Tags a filter may name (more than a conversation can hold is still allowed, up to this).
-pub const MAX_FILTER_TAGS: usize = 100;
+const MAX_FILTER_TAGS: usize = 100;
 /// Most channels a filter may list (there are four; repeats are folded).
-pub const MAX_FILTER_CHANNELS: usize = 16;
+const MAX_FILTER_CHANNELS: usize = 16;
 
 impl FilterInput<'_> {
     /// The filter, normalised: repeated channels and tags folded, tags as

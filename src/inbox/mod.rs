@@ -35,8 +35,4 @@ impl<'a> Inbox<'a> {
     pub fn new(state: &'a AppState, workspace: &'a WorkspaceId) -> Self {
         Self { store: &state.store, clock: state.clock.as_ref(), workspace }
     }
-
-    pub fn workspace(&self) -> &'a WorkspaceId {
-        self.workspace
-    }
 }
