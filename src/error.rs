@@ -33,9 +33,6 @@ pub enum AppError {
     /// The request body is not JSON (`BAD_USER_INPUT`, field `body`).
     #[error("{0}")]
     UnsupportedMediaType(String),
-    /// No such method on a path that exists; `allow` lists the methods it has.
-    #[error("{message}")]
-    MethodNotAllowed { message: String, allow: String },
     #[error("internal server error")]
     Internal(#[source] anyhow::Error),
 }
@@ -59,6 +56,11 @@ impl AppError {
         Self::BadUserInput { field: field.into(), message: err.0 }
     }
 
+    /// The workspace has no conversation with this id (or it is another workspace's).
+    pub fn conversation_not_found(id: &str) -> Self {
+        Self::NotFound(format!("no conversation {:?} in this workspace", crate::domain::abbreviate(id, 64)))
+    }
+
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         Self::Internal(err.into())
     }
@@ -71,9 +73,7 @@ impl AppError {
             Self::Forbidden(_) => code::FORBIDDEN,
             Self::ServiceUnavailable(_) | Self::Overloaded(_) => code::SERVICE_UNAVAILABLE,
             Self::RateLimited { .. } => code::RATE_LIMITED,
-            Self::PayloadTooLarge(_) | Self::UnsupportedMediaType(_) | Self::MethodNotAllowed { .. } => {
-                code::BAD_USER_INPUT
-            }
+            Self::PayloadTooLarge(_) | Self::UnsupportedMediaType(_) => code::BAD_USER_INPUT,
             Self::Internal(_) => code::INTERNAL_SERVER_ERROR,
         }
     }
@@ -83,7 +83,6 @@ impl AppError {
         match self {
             Self::BadUserInput { field, .. } => Some(field),
             Self::PayloadTooLarge(_) | Self::UnsupportedMediaType(_) => Some("body"),
-            Self::MethodNotAllowed { .. } => Some("method"),
             _ => None,
         }
     }
@@ -99,7 +98,6 @@ impl AppError {
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -110,9 +108,6 @@ impl AppError {
             Self::Unauthenticated(_) => vec![(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))],
             Self::RateLimited { retry_after_seconds, .. } => {
                 vec![(header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds.max(&1)))]
-            }
-            Self::MethodNotAllowed { allow, .. } => {
-                HeaderValue::from_str(allow).map(|v| vec![(header::ALLOW, v)]).unwrap_or_default()
             }
             _ => Vec::new(),
         }

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use super::body::JsonObject;
 use super::dto::{ConversationDoc, ConversationList, NewNote, NoteDoc, OneConversation, Pagination};
 use super::{params, ActionErrors, Data, ErrorDoc};
-use crate::domain::{abbreviate, ConversationStatus, NoteContent, StatusChange, TagList, MAX_TAGS_PER_CALL};
+use crate::domain::{NoteContent, StatusChange, TagList, MAX_TAGS_PER_CALL};
 use crate::error::AppError;
 use crate::http::{Caller, HttpState};
 use crate::inbox::Inbox;
@@ -29,10 +29,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ConversationId {
         }
         Ok(Self(id))
     }
-}
-
-fn not_found(id: &str) -> AppError {
-    AppError::NotFound(format!("no conversation {:?} in this workspace", abbreviate(id, 64)))
 }
 
 /// The workspace's conversations matching the filter, one page at a time.
@@ -84,7 +80,7 @@ pub async fn show(
     ConversationId(id): ConversationId,
 ) -> Result<Data<OneConversation>, AppError> {
     let inbox = Inbox::new(&state.app, &caller.workspace);
-    let record = inbox.get_record(&id).await?.ok_or_else(|| not_found(&id))?;
+    let record = inbox.get_record(&id).await?.ok_or_else(|| AppError::conversation_not_found(&id))?;
     Ok(Data::ok(OneConversation { conversation: record.into() }))
 }
 
@@ -143,16 +139,7 @@ pub async fn status(
     body: JsonObject,
 ) -> Result<Data<OneConversation>, AppError> {
     let body = body.only(&["status", "resolution_notes"])?;
-    let raw = body.string("status")?;
-    let status: ConversationStatus = raw.parse().map_err(|_| {
-        AppError::bad_input(
-            "status",
-            crate::domain::RuleError::new(format!(
-                "status must be one of open, pending, resolved, got {:?}",
-                abbreviate(&raw, 64)
-            )),
-        )
-    })?;
+    let status = params::one_of("status", &body.string("status")?, params::CONVERSATION_STATUSES)?;
     let notes = body.optional_string("resolution_notes")?;
     let change = StatusChange::parse(status, notes).map_err(|_| {
         AppError::bad_input(

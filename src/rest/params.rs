@@ -169,7 +169,7 @@ impl Raw {
 }
 
 /// A lower-case value of a closed set, or `BAD_USER_INPUT` naming the parameter.
-fn one_of<T: Copy>(field: &str, value: &str, values: &[(&str, T)]) -> Result<T, AppError> {
+pub(super) fn one_of<T: Copy>(field: &str, value: &str, values: &[(&str, T)]) -> Result<T, AppError> {
     values.iter().find(|(name, _)| *name == value).map(|(_, v)| *v).ok_or_else(|| {
         let allowed: Vec<&str> = values.iter().map(|(name, _)| *name).collect();
         let shown = crate::domain::abbreviate(value, 64);
@@ -188,6 +188,12 @@ fn integer(field: &str, value: &str, range: std::ops::RangeInclusive<i64>) -> Re
     i32::try_from(n).map_err(|_| bad(field, format!("{field} is out of range")))
 }
 
+/// A conversation's statuses, as an action's body names them.
+pub(super) const CONVERSATION_STATUSES: &[(&str, ConversationStatus)] = &[
+    ("open", ConversationStatus::Open),
+    ("pending", ConversationStatus::Pending),
+    ("resolved", ConversationStatus::Resolved),
+];
 const STATUSES: &[(&str, StatusFilter)] = &[
     ("open", StatusFilter::Only(ConversationStatus::Open)),
     ("pending", StatusFilter::Only(ConversationStatus::Pending)),

@@ -54,7 +54,7 @@ impl Store {
             .lock_exclusive()
             .one(&txn)
             .await?
-            .ok_or_else(|| AppError::NotFound(format!("no conversation {:?} in this workspace", abbreviate(id, 64))))?;
+            .ok_or_else(|| AppError::conversation_not_found(id))?;
         Ok(Locked {
             txn,
             _queued: queued,
