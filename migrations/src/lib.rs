@@ -10,6 +10,7 @@ mod m20261126_000003_search_facets;
 mod m20261130_000004_note_origin;
 mod m20261130_000005_api_key_public_ids;
 mod m20261130_000006_workspace_search_keys;
+mod m20261130_000007_event_positions;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000004_note_origin::Migration),
             Box::new(m20261130_000005_api_key_public_ids::Migration),
             Box::new(m20261130_000006_workspace_search_keys::Migration),
+            Box::new(m20261130_000007_event_positions::Migration),
         ]
     }
 }

@@ -2,8 +2,11 @@
 //! condition, the count path, the cursor's fingerprint) destructures it whole, so a new
 //! field does not compile until each of them handles it.
 
+use std::collections::BTreeSet;
+
 use super::{
-    parse_date_bound, Bound, Channel, Priority, RuleError, SearchQuery, StatusFilter, TagList, TagMatch, Timestamp,
+    parse_date_bound, phone_suffixes, Bound, Channel, ConversationStatus, Priority, RuleError, SearchQuery,
+    StatusFilter, TagList, TagMatch, Timestamp,
 };
 
 /// Every condition of the conversations filter, parsed; they combine with AND.
@@ -97,6 +100,107 @@ impl FilterInput<'_> {
             priority,
         })
     }
+}
+
+/// What a filter reads of one conversation, but its text: the state a live event keeps
+/// of the conversation before and after its change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterFacts {
+    pub status: ConversationStatus,
+    pub channel: Channel,
+    pub priority: Priority,
+    pub assignee_id: Option<String>,
+    pub customer_id: String,
+    pub created_at: Timestamp,
+    /// The tags it carries, normalised.
+    pub tags: Vec<String>,
+}
+
+impl FilterFacts {
+    pub fn of(conversation: &super::Conversation, tags: &[String]) -> Self {
+        Self {
+            status: conversation.status,
+            channel: conversation.channel,
+            priority: conversation.priority,
+            assignee_id: conversation.assignee_id.clone(),
+            customer_id: conversation.customer_id.clone(),
+            created_at: conversation.created_at,
+            tags: tags.to_vec(),
+        }
+    }
+}
+
+/// What a search reads of one conversation: the folded words of its summary, messages,
+/// notes and its customer's name and email, and its customer's phone number.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchText {
+    pub words: BTreeSet<String>,
+    pub phone: Option<String>,
+}
+
+impl ConversationFilter {
+    /// Whether a conversation matches, in memory: the same rules as the store's SQL
+    /// condition (section 5), which a property test holds them to. A filter whose search
+    /// has words needs the conversation's text; without it such a search matches nothing.
+    pub fn matches(&self, facts: &FilterFacts, text: Option<&SearchText>) -> bool {
+        let Self {
+            status,
+            channels,
+            assignee_id,
+            customer_id,
+            created_from,
+            created_to,
+            search,
+            tags,
+            tag_match,
+            priority,
+        } = self;
+        let status_ok = match status {
+            StatusFilter::Only(status) => facts.status == *status,
+            StatusFilter::All => true,
+        };
+        let tags_ok = tags.is_empty() || {
+            let mut wanted = tags.iter().map(|tag| facts.tags.iter().any(|held| held == tag.as_str()));
+            match tag_match {
+                TagMatch::Any => wanted.any(|held| held),
+                TagMatch::All => wanted.all(|held| held),
+            }
+        };
+        status_ok
+            && (channels.is_empty() || channels.contains(&facts.channel))
+            && priority.is_none_or(|p| p == facts.priority)
+            && assignee_id.as_deref().is_none_or(|a| facts.assignee_id.as_deref() == Some(a))
+            && customer_id.as_deref().is_none_or(|c| facts.customer_id == c)
+            && created_from.is_none_or(|from| facts.created_at >= from)
+            && created_to.is_none_or(|to| facts.created_at <= to)
+            && tags_ok
+            && search.as_ref().is_none_or(|search| search_matches(search, text))
+    }
+
+    /// True when [`ConversationFilter::matches`] needs the conversation's text.
+    pub fn needs_text(&self) -> bool {
+        self.search.as_ref().is_some_and(|search| !search.matches_every_text())
+    }
+}
+
+/// Section 5's search: every query word a prefix of some word of the text, or the
+/// query's digits within the customer's phone number's.
+fn search_matches(search: &SearchQuery, text: Option<&SearchText>) -> bool {
+    if search.matches_every_text() {
+        return true;
+    }
+    let Some(text) = text else { return false };
+    let by_words = search.words.iter().all(|word| {
+        text.words
+            .range::<str, _>((std::ops::Bound::Included(word.as_str()), std::ops::Bound::Unbounded))
+            .next()
+            .is_some_and(|w| w.starts_with(word.as_str()))
+    });
+    let by_phone = || {
+        let (Some(digits), Some(phone)) = (&search.phone_digits, &text.phone) else { return false };
+        phone_suffixes(phone).iter().any(|suffix| suffix.starts_with(digits.as_str()))
+    };
+    by_words || by_phone()
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ mod time;
 
 pub use cursor::{Cursor, SortKey};
 pub use enums::{ActivityKind, Channel, ConversationSort, ConversationStatus, Priority, StatusFilter, TagMatch};
-pub use filter::{ConversationFilter, FilterField, FilterInput};
+pub use filter::{ConversationFilter, FilterFacts, FilterField, FilterInput, SearchText};
 pub use ids::{new_id, ApiKey, ApiKeyId, WorkspaceId};
 pub use node_id::{NodeId, NodeKind};
 pub use note::NoteContent;

@@ -176,6 +176,10 @@ pub mod activity_event {
         pub kind: String,
         pub at: i64,
         pub details: String,
+        /// Its place in its workspace's commit order (see `store::events`).
+        pub position: Option<i64>,
+        /// The conversation before and after the change, as JSON (see `store::events`).
+        pub snapshot: Option<String>,
     }
     no_relations!();
 }

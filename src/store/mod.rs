@@ -8,6 +8,7 @@ mod convert;
 mod counts;
 mod deadline;
 pub mod entity;
+mod events;
 mod health;
 mod mutations;
 mod related;
@@ -27,8 +28,9 @@ use sea_orm::{
 
 pub use conversations::{CountPath, Page, Related};
 
-use crate::domain::{Clock, SystemClock, Timestamp};
+use crate::domain::{Clock, SystemClock, Timestamp, WorkspaceId};
 pub use bulk_load::{search_words, SearchWords};
+pub use events::{LoggedEvent, CHANNEL as EVENTS_CHANNEL};
 pub use workspaces::{ApiKeyInfo, NewWorkspace};
 
 /// Handle to the database; cheap to clone.
@@ -46,6 +48,8 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     /// When this process last started writing each key's last use (see `authenticate`).
     last_used_started: Arc<Mutex<HashMap<String, Timestamp>>>,
+    /// Told the workspace of every write of this process that committed events.
+    commits: tokio::sync::broadcast::Sender<WorkspaceId>,
 }
 
 /// How to reach the database.
@@ -127,6 +131,7 @@ impl Store {
             connect_timeout: options.acquire_timeout,
             clock: Arc::new(SystemClock),
             last_used_started: Arc::default(),
+            commits: tokio::sync::broadcast::channel(COMMITS_BUFFER).0,
         })
     }
 
@@ -185,6 +190,17 @@ impl Store {
         (size.saturating_sub(idle), idle)
     }
 
+    /// The workspaces of this process's writes that committed events, as they commit (a
+    /// receiver that falls behind is told it lagged, and should read every workspace).
+    pub fn commits(&self) -> tokio::sync::broadcast::Receiver<WorkspaceId> {
+        self.commits.subscribe()
+    }
+
+    /// Says that a write to the workspace committed events.
+    pub(crate) fn committed(&self, workspace: &WorkspaceId) {
+        let _ = self.commits.send(workspace.clone());
+    }
+
     pub fn backend(&self) -> DatabaseBackend {
         self.db.get_database_backend()
     }
@@ -215,6 +231,9 @@ pub(crate) struct WriteTransaction {
     pub txn: DatabaseTransaction,
     pub queued: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
+
+/// Commits a slow reader of [`Store::commits`] may fall behind by before it lags.
+const COMMITS_BUFFER: usize = 1024;
 
 /// How long a SQLite statement waits for another writer's lock, at most.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);

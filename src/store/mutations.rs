@@ -17,12 +17,13 @@ use serde_json::{json, Value};
 use tracing::instrument;
 
 use super::counts::{Deltas, Group};
-use super::entity::{activity_event, conversation, conversation_tag, note, user};
+use super::entity::{conversation, conversation_tag, note, user};
+use super::events::{self, NewEvent};
 use super::search_index::{append_words, move_status, words_of};
 use super::{convert, Store, WriteTransaction};
 use crate::domain::{
-    abbreviate, new_id, ActivityKind, Clock, Conversation, ConversationStatus, Note, NoteContent, RuleError,
-    StatusChange, StatusState, TagList, Timestamp, WorkspaceId,
+    abbreviate, new_id, ActivityKind, Clock, Conversation, ConversationStatus, FilterFacts, Note, NoteContent,
+    RuleError, StatusChange, StatusState, TagList, Timestamp, WorkspaceId,
 };
 use crate::error::AppError;
 
@@ -39,8 +40,13 @@ struct Locked {
     tags: Option<Vec<String>>,
     /// Its tags as the action leaves them, when the action changed them.
     new_tags: Option<Vec<String>>,
+    /// The row as it was when locked.
+    before: conversation::Model,
+    /// The events the action records, appended when it commits.
+    events: Vec<(ActivityKind, Value)>,
     workspace: WorkspaceId,
     now: Timestamp,
+    store: Store,
 }
 
 impl Store {
@@ -61,9 +67,12 @@ impl Store {
             group: Group::of_row(&row),
             tags: None,
             new_tags: None,
+            before: row.clone(),
+            events: Vec::new(),
             row,
             workspace: workspace.clone(),
             now: clock.now(),
+            store: self.clone(),
         })
     }
 
@@ -87,8 +96,8 @@ impl Store {
             locked.row.assignee_id = assignee.map(str::to_owned);
             locked.save_row(|a| a.assignee_id = Set(assignee.map(str::to_owned))).await?;
             match assignee {
-                Some(user) => locked.record(ActivityKind::Assigned, json!({"assigneeId": user})).await?,
-                None => locked.record(ActivityKind::Unassigned, json!({})).await?,
+                Some(user) => locked.record(ActivityKind::Assigned, json!({"assigneeId": user})),
+                None => locked.record(ActivityKind::Unassigned, json!({})),
             }
         }
         locked.commit().await
@@ -127,7 +136,7 @@ impl Store {
                 move_status(&locked.txn, &locked.workspace, locked.row.seq, from.as_str(), to.as_str()).await?;
             }
             let details = json!({"from": status_name(from), "to": status_name(to)});
-            locked.record(ActivityKind::StatusChanged, details).await?;
+            locked.record(ActivityKind::StatusChanged, details);
         }
         locked.commit().await
     }
@@ -152,7 +161,7 @@ impl Store {
                 ..Default::default()
             });
             conversation_tag::Entity::insert_many(rows).exec_without_returning(&locked.txn).await?;
-            locked.record(ActivityKind::TagsAdded, json!({"tags": added})).await?;
+            locked.record(ActivityKind::TagsAdded, json!({"tags": added}));
             locked.new_tags = Some(held.into_iter().chain(added).collect());
         }
         locked.commit().await
@@ -176,7 +185,7 @@ impl Store {
                 .filter(conversation_tag::Column::Tag.is_in(removed.clone()))
                 .exec(&locked.txn)
                 .await?;
-            locked.record(ActivityKind::TagsRemoved, json!({"tags": removed})).await?;
+            locked.record(ActivityKind::TagsRemoved, json!({"tags": removed}));
             locked.new_tags = Some(held.into_iter().filter(|t| !removed.contains(t)).collect());
         }
         locked.commit().await
@@ -192,7 +201,7 @@ impl Store {
         internal: bool,
         clock: &dyn Clock,
     ) -> Result<(Note, Conversation), AppError> {
-        let locked = self.lock(workspace, id, clock).await?;
+        let mut locked = self.lock(workspace, id, clock).await?;
         let note = Note {
             id: new_id("note"),
             conversation_id: id.to_owned(),
@@ -213,7 +222,7 @@ impl Store {
         .exec_without_returning(&locked.txn)
         .await?;
         append_words(&locked.txn, &locked.workspace, locked.row.seq, &words_of([note.content.as_str()])).await?;
-        locked.record(ActivityKind::NoteAdded, json!({"noteId": note.id})).await?;
+        locked.record(ActivityKind::NoteAdded, json!({"noteId": note.id}));
         Ok((note, locked.commit().await?))
     }
 }
@@ -243,34 +252,47 @@ impl Locked {
         Ok(())
     }
 
-    async fn record(&self, kind: ActivityKind, details: Value) -> Result<(), AppError> {
-        activity_event::Entity::insert(activity_event::ActiveModel {
-            workspace_id: Set(self.workspace.as_str().to_owned()),
-            conversation_id: Set(self.row.id.clone()),
-            id: Set(new_id("evt")),
-            kind: Set(kind.as_str().to_owned()),
-            at: Set(self.now),
-            details: Set(details.to_string()),
-            ..Default::default()
-        })
-        .exec_without_returning(&self.txn)
-        .await?;
-        Ok(())
+    /// Records an event of the action, appended to the log when it commits.
+    fn record(&mut self, kind: ActivityKind, details: Value) {
+        self.events.push((kind, details));
     }
 
-    /// Moves the conversation, and its tags, between count groups if the action did, and
-    /// commits.
+    /// Moves the conversation, and its tags, between count groups if the action did,
+    /// appends its events to the log, and commits.
     async fn commit(mut self) -> Result<Conversation, AppError> {
         let group = Group::of_row(&self.row);
         if group != self.group || self.new_tags.is_some() {
             let held = self.tags().await?;
-            let now = self.new_tags.take().unwrap_or_else(|| held.clone());
+            let now = self.new_tags.as_ref().unwrap_or(&held);
             let mut deltas = Deltas::default();
-            deltas.moved_tagged(Some((&self.group, &held)), (&group, &now));
+            deltas.moved_tagged(Some((&self.group, &held)), (&group, now));
             deltas.apply(&self.txn, &self.workspace).await?;
         }
+        let conversation = convert::conversation(self.row.clone())?;
+        let recorded = !self.events.is_empty();
+        if recorded {
+            let held = self.tags().await?;
+            let after_tags = self.new_tags.clone().unwrap_or_else(|| held.clone());
+            let before = FilterFacts::of(&convert::conversation(self.before.clone())?, &held);
+            let events = std::mem::take(&mut self.events)
+                .into_iter()
+                .map(|(kind, details)| NewEvent {
+                    conversation_id: self.row.id.clone(),
+                    kind,
+                    at: self.now,
+                    details,
+                    before: Some(before.clone()),
+                    after: conversation.clone(),
+                    after_tags: after_tags.clone(),
+                })
+                .collect();
+            events::append(&self.txn, &self.workspace, events).await?;
+        }
         self.txn.commit().await?;
-        convert::conversation(self.row)
+        if recorded {
+            self.store.committed(&self.workspace);
+        }
+        Ok(conversation)
     }
 }
 

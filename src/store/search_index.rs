@@ -23,8 +23,8 @@ use super::chunked::insert_chunked;
 use super::entity::{conversation, customer, customer_phone_suffix, message, note};
 use super::INSERT_CHUNK;
 use crate::domain::{
-    fold, phone_suffixes, prefix_upper_bound, search_key, words, Channel, Customer, SearchQuery, StatusFilter,
-    WorkspaceId,
+    fold, phone_suffixes, prefix_upper_bound, search_key, words, Channel, Customer, SearchQuery, SearchText,
+    StatusFilter, WorkspaceId,
 };
 use crate::error::AppError;
 
@@ -239,60 +239,73 @@ pub async fn append_words<C: ConnectionTrait>(
 pub async fn reindex<C: ConnectionTrait>(db: &C, workspace: &WorkspaceId, ids: &[String]) -> Result<(), AppError> {
     let ws = workspace.as_str();
     for chunk in ids.chunks(INSERT_CHUNK) {
-        let conversations = conversation::Entity::find()
-            .filter(conversation::Column::WorkspaceId.eq(ws))
-            .filter(conversation::Column::Id.is_in(chunk))
-            .all(db)
-            .await?;
-        let customer_ids: BTreeSet<&str> = conversations.iter().map(|c| c.customer_id.as_str()).collect();
-        let customers: BTreeMap<String, customer::Model> = customer::Entity::find()
-            .filter(customer::Column::WorkspaceId.eq(ws))
-            .filter(customer::Column::Id.is_in(customer_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id.clone(), c))
-            .collect();
-        let mut texts: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for m in message::Entity::find()
-            .filter(message::Column::WorkspaceId.eq(ws))
-            .filter(message::Column::ConversationId.is_in(chunk))
-            .order_by_asc(message::Column::Seq)
-            .all(db)
-            .await?
-        {
-            texts.entry(m.conversation_id).or_default().push(m.body);
-        }
-        for n in note::Entity::find()
-            .filter(note::Column::WorkspaceId.eq(ws))
-            .filter(note::Column::ConversationId.is_in(chunk))
-            .all(db)
-            .await?
-        {
-            texts.entry(n.conversation_id).or_default().push(n.content);
-        }
-        let words: Vec<BTreeSet<String>> = conversations
+        let stored = stored_texts(db, workspace, chunk).await?;
+        let documents: Vec<Document<'_>> = stored
             .iter()
-            .map(|c| {
-                let customer = customers.get(&c.customer_id);
-                let own = texts.get(&c.id).into_iter().flatten().map(String::as_str);
-                let customer_text =
-                    customer.into_iter().flat_map(|k| [Some(k.name.as_str()), k.email.as_deref()]).flatten();
-                words_of(c.summary.as_deref().into_iter().chain(own).chain(customer_text))
-            })
-            .collect();
-        let documents: Vec<Document<'_>> = conversations
-            .iter()
-            .zip(&words)
-            .map(|(c, words)| Document {
+            .map(|(c, text)| Document {
                 seq: c.seq,
-                words,
+                words: &text.words,
                 facets: Facets { workspace: ws, status: &c.status, channel: &c.channel },
             })
             .collect();
         write_documents(db, &documents).await?;
     }
     Ok(())
+}
+
+/// What a search reads of these conversations (at most [`INSERT_CHUNK`] of them), as
+/// the store holds them: the words of their summary, messages, notes and customer's
+/// name and email, and the customer's phone; with each conversation's row.
+pub async fn stored_texts<C: ConnectionTrait>(
+    db: &C,
+    workspace: &WorkspaceId,
+    ids: &[String],
+) -> Result<Vec<(conversation::Model, SearchText)>, AppError> {
+    let ws = workspace.as_str();
+    let conversations = conversation::Entity::find()
+        .filter(conversation::Column::WorkspaceId.eq(ws))
+        .filter(conversation::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    let customer_ids: BTreeSet<&str> = conversations.iter().map(|c| c.customer_id.as_str()).collect();
+    let customers: BTreeMap<String, customer::Model> = customer::Entity::find()
+        .filter(customer::Column::WorkspaceId.eq(ws))
+        .filter(customer::Column::Id.is_in(customer_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id.clone(), c))
+        .collect();
+    let mut texts: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for m in message::Entity::find()
+        .filter(message::Column::WorkspaceId.eq(ws))
+        .filter(message::Column::ConversationId.is_in(ids))
+        .order_by_asc(message::Column::Seq)
+        .all(db)
+        .await?
+    {
+        texts.entry(m.conversation_id).or_default().push(m.body);
+    }
+    for n in note::Entity::find()
+        .filter(note::Column::WorkspaceId.eq(ws))
+        .filter(note::Column::ConversationId.is_in(ids))
+        .all(db)
+        .await?
+    {
+        texts.entry(n.conversation_id).or_default().push(n.content);
+    }
+    Ok(conversations
+        .into_iter()
+        .map(|c| {
+            let customer = customers.get(&c.customer_id);
+            let own = texts.get(&c.id).into_iter().flatten().map(String::as_str);
+            let customer_text =
+                customer.into_iter().flat_map(|k| [Some(k.name.as_str()), k.email.as_deref()]).flatten();
+            let words = words_of(c.summary.as_deref().into_iter().chain(own).chain(customer_text));
+            let text = SearchText { words, phone: customer.and_then(|k| k.phone.clone()) };
+            (c, text)
+        })
+        .collect())
 }
 
 /// Replaces the phone suffixes of these customers.

@@ -44,6 +44,7 @@ impl Store {
         let write = self.begin_write().await?;
         let summary = write_batch(&write.txn, workspace, batch, words).await?;
         write.txn.commit().await?;
+        self.committed(workspace);
         Ok(summary)
     }
 }
