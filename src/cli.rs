@@ -146,6 +146,20 @@ pub struct ServeArgs {
     /// Failed authentications a client address may have in a burst.
     #[arg(long, env = "INBOX_AUTH_FAILURE_BURST", default_value_t = 100)]
     pub auth_failure_burst: u32,
+    /// Live subscriptions one API key may have open in this process.
+    #[arg(long, env = "INBOX_MAX_SUBSCRIPTIONS_PER_KEY", default_value_t = 100)]
+    pub max_subscriptions_per_key: usize,
+    /// Events a live subscriber may have waiting to be sent; a subscriber further behind
+    /// is closed (4429) and resumes with its last cursor.
+    #[arg(long, env = "INBOX_SUBSCRIBER_BUFFER", default_value_t = 1_000)]
+    pub subscriber_buffer: usize,
+    /// Seconds between pings on an idle WebSocket (one silent for two is closed).
+    #[arg(long, env = "INBOX_WS_PING_INTERVAL", default_value_t = 15.0)]
+    pub ws_ping_interval: f64,
+    /// Seconds between reads of the event log when nothing woke the reader (the way
+    /// gateways sharing a SQLite file hear each other; a safety net on PostgreSQL).
+    #[arg(long, env = "INBOX_LIVE_POLL_INTERVAL", default_value_t = 0.25)]
+    pub live_poll_interval: f64,
 }
 
 /// A setting that is on or off.

@@ -158,6 +158,10 @@ impl ServeArgs {
         limits.max_batch = positive("max-batch", self.max_batch)?;
         limits.apq_cache_size = positive("apq-cache-size", self.apq_cache_size)?;
         limits.query.introspection = self.introspection == crate::cli::Switch::On;
+        limits.live.max_subscriptions_per_key = positive("max-subscriptions-per-key", self.max_subscriptions_per_key)?;
+        limits.live.subscriber_buffer = positive("subscriber-buffer", self.subscriber_buffer)?;
+        limits.live.ping_interval = seconds("ws-ping-interval", self.ws_ping_interval)?;
+        limits.live.poll_interval = seconds("live-poll-interval", self.live_poll_interval)?;
         Ok(())
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::domain::{Clock, SystemClock};
 use crate::graphql::QueryLimits;
+use crate::live::LiveLimits;
 use crate::store::StoreOptions;
 
 /// The database used when neither `--database-url` nor `DATABASE_URL` is given.
@@ -72,6 +73,7 @@ pub struct Limits {
     pub max_batch: usize,
     /// Automatic persisted queries remembered (least recently used first out).
     pub apq_cache_size: usize,
+    pub live: LiveLimits,
 }
 
 impl Default for Limits {
@@ -92,6 +94,7 @@ impl Default for Limits {
             auth_failure_burst: 100,
             max_batch: 10,
             apq_cache_size: 1_000,
+            live: LiveLimits::default(),
         }
     }
 }

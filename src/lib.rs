@@ -8,6 +8,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod inbox;
+pub mod live;
 pub mod rest;
 pub mod seed;
 pub mod startup;

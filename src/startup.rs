@@ -50,7 +50,8 @@ impl App {
     }
 
     pub async fn with_store(config: &Config, store: Store) -> anyhow::Result<Self> {
-        let state = AppState { store, clock: config.clock.clone() };
+        let live = crate::live::Live::start(&store, config.limits.live);
+        let state = AppState { store, clock: config.clock.clone(), live };
         let schema = build_schema(state.clone(), config.limits.query);
         let router = router(HttpState::new(schema, state.clone(), config.limits), &config.cors_origins);
         let listener =
@@ -80,8 +81,12 @@ impl App {
     /// Serves until `stop` completes; then as `run_until_stopped`.
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let live = self.state.live.clone();
         let signal = async move {
             stop.await;
+            // WebSockets are upgraded away from the server's connections: they are told
+            // to close (1001) here, while the server finishes its requests.
+            live.shut_down();
             let _ = stopping_tx.send(());
         };
         let server = serve(self.listener, self.router, self.connection_limits, signal);

@@ -55,6 +55,15 @@ impl Metrics {
         Self { registry, requests, latency, rate_limited, pool, statements }
     }
 
+    /// Adds others' collectors to the exposition.
+    pub fn register(&self, collectors: Vec<Box<dyn prometheus::core::Collector>>) {
+        for collector in collectors {
+            if let Err(err) = self.registry.register(collector) {
+                tracing::error!(error = %err, "could not register a metric");
+            }
+        }
+    }
+
     /// One finished GraphQL request.
     pub fn observe(&self, operation: &str, outcome: &str, seconds: f64) {
         self.requests.with_label_values(&[operation, outcome]).inc();

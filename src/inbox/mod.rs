@@ -20,6 +20,8 @@ pub use records::{ConversationRecord, History};
 pub struct AppState {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
+    /// This process's live updates.
+    pub live: crate::live::Live,
 }
 
 /// The inbox of one workspace, as its caller may act on it.

@@ -201,6 +201,11 @@ impl Store {
         let _ = self.commits.send(workspace.clone());
     }
 
+    /// The database's URL, as given.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     pub fn backend(&self) -> DatabaseBackend {
         self.db.get_database_backend()
     }

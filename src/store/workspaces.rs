@@ -2,7 +2,7 @@
 
 use std::sync::PoisonError;
 
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tracing::instrument;
 
 use super::entity::{api_key, workspace};
@@ -131,6 +131,21 @@ impl Store {
     /// revocation takes effect at once for every gateway sharing the database. While the
     /// database is known to be down this fails at once (it is the first statement of every
     /// request), and a failure to reach it marks it down.
+    /// Which of these keys (by hash) are still valid: not revoked, not deleted.
+    #[instrument(name = "db.api_keys.still_valid", skip_all, err(level = "debug"))]
+    pub async fn valid_key_hashes(&self, hashes: &[String]) -> Result<std::collections::HashSet<String>, AppError> {
+        let rows: Vec<String> = api_key::Entity::find()
+            .select_only()
+            .column(api_key::Column::KeyHash)
+            .filter(api_key::Column::KeyHash.is_in(hashes))
+            .filter(api_key::Column::RevokedAt.is_null())
+            .into_tuple()
+            .all(self.db())
+            .await
+            .map_err(|e| self.observe(e))?;
+        Ok(rows.into_iter().collect())
+    }
+
     #[instrument(name = "db.api_keys.authenticate", skip_all, err(level = "debug"))]
     pub async fn authenticate(&self, key: &ApiKey) -> Result<Option<WorkspaceId>, AppError> {
         self.available()?;
