@@ -65,6 +65,15 @@ impl Loaders {
         self.activity.clear::<String>();
     }
 
+    /// Forgets everything cached so far (a live event shows its conversation as it is).
+    pub fn forget_all(&self) {
+        self.conversations.clear::<String>();
+        self.customers.clear::<String>();
+        self.users.clear::<String>();
+        self.forget_conversation_children();
+        self.notes_by_id.clear::<String>();
+    }
+
     /// Feeds what a page brought along; the fields then read it from the cache.
     pub async fn feed(&self, page: &mut Page) {
         let customers = std::mem::take(&mut page.customers);

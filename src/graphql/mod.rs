@@ -5,11 +5,12 @@ mod conversation;
 mod depth;
 pub mod inputs_check;
 mod limits;
+mod live;
 mod loaders;
 mod node;
 mod scalars;
 
-use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema};
+use async_graphql::{MergedObject, SDLExportOptions, Schema};
 
 pub use context::{AppState, ContextExt, RequestContext};
 pub use limits::{count_selections, Guard, QueryLimits, SelectionCount};
@@ -26,12 +27,14 @@ pub struct QueryRoot(conversation::ConversationQuery, node::NodeQuery);
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(conversation::ConversationMutation);
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub use live::{LiveSession, SubscriptionRoot};
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The schema with the shared state; each request adds its [`RequestContext`] and [`Loaders`].
 pub fn build_schema(state: AppState, limits: QueryLimits) -> AppSchema {
     // The depth limit is the guard's: async-graphql's would count introspection's levels.
-    let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+    let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
         .data(state)
         .extension(Guard(limits))
         .limit_complexity(limits.complexity);
@@ -68,7 +71,7 @@ pub fn root_fields() -> &'static std::collections::HashSet<String> {
 
 /// The SDL the server serves, with sorted fields: what `schema.graphql` holds.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
         .finish()
         .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
 }

@@ -225,6 +225,7 @@ fn request_from_query_string(query: &str) -> Result<async_graphql::Request, Stri
 /// request, parsed, for async-graphql.
 struct Operation {
     is_mutation: bool,
+    is_subscription: bool,
     label: String,
     /// The chosen operation's name in the document, abbreviated, for the logs.
     name: Option<String>,
@@ -235,8 +236,14 @@ struct Operation {
 
 impl Operation {
     fn of(request: &mut async_graphql::Request) -> Self {
-        let invalid =
-            || Self { is_mutation: false, label: "invalid".to_owned(), name: None, selections: None, root_fields: 1 };
+        let invalid = || Self {
+            is_mutation: false,
+            is_subscription: false,
+            label: "invalid".to_owned(),
+            name: None,
+            selections: None,
+            root_fields: 1,
+        };
         let wanted = request.operation_name.clone();
         let Ok(doc) = request.parsed_query() else {
             return invalid();
@@ -271,6 +278,7 @@ impl Operation {
         fields.dedup();
         Some(Self {
             is_mutation: op.node.ty == OperationType::Mutation,
+            is_subscription: op.node.ty == OperationType::Subscription,
             label: fields.join("+"),
             name: name.map(|n| abbreviate(n, 64).into_owned()),
             selections: None,
@@ -439,6 +447,20 @@ impl<'a> Responder<'a> {
         });
         if let Some(n) = operation.selections {
             request = request.data(SelectionCount(n));
+        }
+        if operation.is_subscription {
+            self.state.metrics.observe(
+                &operation.label,
+                code::GRAPHQL_VALIDATION_FAILED,
+                self.started.elapsed().as_secs_f64(),
+            );
+            let message = "subscriptions are served over WebSocket at /graphql (graphql-transport-ws or graphql-ws)";
+            let error = coded_error(code::GRAPHQL_VALIDATION_FAILED, message);
+            let status = match self.format {
+                Format::GraphqlResponse => StatusCode::BAD_REQUEST,
+                Format::Json => StatusCode::OK,
+            };
+            return (status, async_graphql::Response::from_errors(vec![error]));
         }
         let operation_name = request.operation_name.clone();
         let variables = std::mem::take(&mut request.variables);

@@ -9,6 +9,7 @@ mod fair_share;
 mod graphiql;
 mod graphql;
 mod layers;
+mod live;
 mod metrics;
 mod nesting;
 mod persisted;
@@ -56,10 +57,12 @@ pub struct HttpState {
 
 impl HttpState {
     pub fn new(schema: AppSchema, app: AppState, limits: Limits) -> Self {
+        let metrics = Metrics::new();
+        metrics.register(app.live.metrics.collectors());
         Self {
             schema,
             app,
-            metrics: Metrics::new(),
+            metrics,
             rate_limiter: RateLimiter::new(limits.rate_per_second, limits.rate_burst),
             auth_failures: AuthFailures::new(limits.auth_failure_rate, limits.auth_failure_burst),
             in_flight: Arc::new(Semaphore::new(limits.max_in_flight)),
@@ -83,7 +86,10 @@ pub fn router(state: HttpState, cors_origins: &[String]) -> Router {
         .fallback(crate::rest::unknown_path)
         .route(
             "/graphql",
-            get(graphql::get).post(graphql::post).layer(middleware::from_fn_with_state(state.clone(), deadline)),
+            get(graphql::get)
+                .post(graphql::post)
+                .layer(middleware::from_fn_with_state(state.clone(), deadline))
+                .layer(middleware::from_fn_with_state(state.clone(), live::upgrade_or_next)),
         )
         .route("/", get(graphiql::page))
         .route("/graphiql/{name}", get(graphiql::asset))

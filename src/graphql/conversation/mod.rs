@@ -6,6 +6,7 @@ mod pages;
 mod query;
 mod types;
 
+pub use inputs::ConversationFilter;
 pub use mutation::ConversationMutation;
 pub use query::ConversationQuery;
-pub use types::{Conversation, Customer, Note, User};
+pub use types::{ActivityEvent, Conversation, Customer, Note, User};
