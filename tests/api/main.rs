@@ -24,6 +24,7 @@ mod import;
 mod introspection;
 mod limits;
 mod list;
+mod live_match;
 mod load;
 mod model;
 mod notes;
