@@ -19,7 +19,7 @@ use proptest::sample::{select, subsequence};
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 use serde_json::{json, Map, Value};
 
-use crate::helpers::{assert_refused, ids_of, spawn_app, TestApp};
+use crate::helpers::{ids_of, spawn_app, TestApp};
 
 /// Inboxes; each is asked [`FILTERS_PER_INBOX`] filters.
 const CASES: u32 = 16;
@@ -521,10 +521,9 @@ struct Tally {
     partial_searches: AtomicUsize,
 }
 
-impl Tally {
-    fn count(&self, counter: &AtomicUsize, yes: bool) {
-        counter.fetch_add(usize::from(yes), Ordering::Relaxed);
-    }
+/// Counts one more when `yes`.
+fn tick(counter: &AtomicUsize, yes: bool) {
+    counter.fetch_add(usize::from(yes), Ordering::Relaxed);
 }
 
 /// Imports an inbox into a fresh workspace, reads it back from the store, and checks
@@ -537,7 +536,7 @@ async fn run_case(app: &TestApp, inbox: &Inbox, filters: &[Filter], tally: &Tall
     let ids = inbox.ids();
     let stored = Stored::read(app, &WorkspaceId::new_unchecked(&workspace), &ids).await;
     for filter in filters {
-        tally.count(&tally.filters, true);
+        tick(&tally.filters, true);
         let by_server = server_ids(app, (&key, &workspace), filter).await;
         let parsed = match filter.parse() {
             Ok(parsed) => parsed,
@@ -546,7 +545,7 @@ async fn run_case(app: &TestApp, inbox: &Inbox, filters: &[Filter], tally: &Tall
                 let field = format!("filter.{}", graphql_name(field));
                 assert_eq!(refusal["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{filter:?}: {refusal}");
                 assert_eq!(refusal["errors"][0]["extensions"]["field"], json!(field), "{filter:?}: {refusal}");
-                tally.count(&tally.refused, true);
+                tick(&tally.refused, true);
                 continue;
             }
         };
@@ -555,9 +554,9 @@ async fn run_case(app: &TestApp, inbox: &Inbox, filters: &[Filter], tally: &Tall
         prop_assert_eq!(&found, &expected, "the server's and the in-memory match of {:?} ({:?})", filter, parsed);
         prop_assert_eq!(total, u64::try_from(expected.len()).unwrap(), "the total of {:?}", filter);
         let partial = !expected.is_empty() && expected.len() < ids.len();
-        tally.count(&tally.some, !expected.is_empty());
-        tally.count(&tally.partial, partial);
-        tally.count(&tally.partial_searches, partial && parsed.needs_text());
+        tick(&tally.some, !expected.is_empty());
+        tick(&tally.partial, partial);
+        tick(&tally.partial_searches, partial && parsed.needs_text());
     }
     Ok(())
 }
@@ -599,9 +598,6 @@ fn the_in_memory_match_finds_what_the_store_finds() {
     let (some, partial, partial_searches) =
         (tally.some.into_inner(), tally.partial.into_inner(), tally.partial_searches.into_inner());
     let valid = filters - refused;
-    eprintln!(
-        "TALLY filters={filters} refused={refused} some={some} partial={partial} partial_searches={partial_searches}"
-    );
     assert!(valid >= 60, "filters checked: {valid} ({refused} refused)");
     assert!(some * 2 >= valid, "half the filters match something: {some} of {valid}");
     assert!(partial * 5 >= valid * 2, "two in five match some but not all: {partial} of {valid}");
