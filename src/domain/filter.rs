@@ -239,6 +239,111 @@ mod tests {
         );
     }
 
+    /// An open voice conversation of `cust_1` (phone `+1 (310) 555-1234`), created at
+    /// noon on 2024-01-20, tagged `hvac` and `vip`, whose text is "José Müller: water-heater".
+    fn conversation() -> (FilterFacts, SearchText) {
+        let facts = FilterFacts {
+            status: ConversationStatus::Open,
+            channel: Channel::Voice,
+            priority: Priority::Normal,
+            assignee_id: None,
+            customer_id: "cust_1".to_owned(),
+            created_at: 1_705_752_000_000_000,
+            tags: vec!["hvac".to_owned(), "vip".to_owned()],
+        };
+        let words = ["jose", "muller", "water", "heater"].map(str::to_owned).into();
+        (facts, SearchText { words, phone: Some("+1 (310) 555-1234".to_owned()) })
+    }
+
+    fn matches(input: FilterInput<'_>) -> bool {
+        let (facts, text) = conversation();
+        input.parse().unwrap().matches(&facts, Some(&text))
+    }
+
+    fn searched(search: &str) -> bool {
+        matches(FilterInput { search: Some(search), ..Default::default() })
+    }
+
+    #[test]
+    fn tags_match_any_or_all() {
+        let tagged = |tags: &[&str], tag_match| {
+            let tags: Vec<String> = tags.iter().map(|t| (*t).to_owned()).collect();
+            matches(FilterInput { tags: &tags, tag_match, ..Default::default() })
+        };
+        assert!(tagged(&["vip", "nope"], TagMatch::Any));
+        assert!(!tagged(&["vip", "nope"], TagMatch::All));
+        assert!(tagged(&[" VIP ", "HVAC"], TagMatch::All), "filter tags are normalised");
+        assert!(!tagged(&["nope"], TagMatch::Any));
+        assert!(tagged(&[], TagMatch::All), "no tags, no tag filter");
+    }
+
+    #[test]
+    fn words_match_by_prefix_after_folding() {
+        assert!(searched("JOSÉ"));
+        assert!(searched("mül wat"));
+        assert!(searched("water-heat"));
+        assert!(!searched("water cooler"), "every word must match");
+        assert!(!searched("ose"), "a prefix, not any part");
+    }
+
+    #[test]
+    fn phone_fragments_match_the_customers_digits() {
+        assert!(searched("555-1234"));
+        assert!(searched("(310) 555"));
+        assert!(searched("13105551234"));
+        assert!(!searched("555-9999"));
+        assert!(!searched("555"), "three digits are a word, not a fragment");
+        let (facts, text) = conversation();
+        let no_phone = SearchText { phone: None, ..text };
+        let filter = FilterInput { search: Some("5551234"), ..Default::default() }.parse().unwrap();
+        assert!(!filter.matches(&facts, Some(&no_phone)));
+    }
+
+    #[test]
+    fn a_search_without_words_matches_everything_and_needs_no_text() {
+        let (facts, _) = conversation();
+        for search in ["--", "!!! ...", "  "] {
+            let filter = FilterInput { search: Some(search), ..Default::default() }.parse().unwrap();
+            assert!(!filter.needs_text(), "{search:?}");
+            assert!(filter.matches(&facts, None), "{search:?}");
+        }
+        let filter = FilterInput { search: Some("jose"), ..Default::default() }.parse().unwrap();
+        assert!(filter.needs_text());
+        assert!(!filter.matches(&facts, None), "a search with words needs the text");
+    }
+
+    #[test]
+    fn dates_bound_created_at_inclusively() {
+        let between = |from: Option<&str>, to: Option<&str>| {
+            matches(FilterInput { date_from: from, date_to: to, ..Default::default() })
+        };
+        assert!(between(Some("2024-01-20"), Some("2024-01-20")), "a full date covers its whole day");
+        assert!(between(Some("2024-01-20T12:00:00Z"), Some("2024-01-20T12:00:00Z")), "both bounds inclusive");
+        assert!(between(None, Some("2024-01-20T14:00:00+02:00")), "offsets are honoured");
+        assert!(!between(Some("2024-01-20T12:00:00.000001Z"), None));
+        assert!(!between(None, Some("2024-01-19")));
+        assert!(!between(Some("2024-01-21"), None));
+    }
+
+    #[test]
+    fn the_other_fields_must_all_hold() {
+        assert!(matches(FilterInput {
+            status: StatusFilter::Only(ConversationStatus::Open),
+            channels: vec![Channel::Sms, Channel::Voice],
+            customer_id: Some("cust_1".to_owned()),
+            priority: Some(Priority::Normal),
+            ..Default::default()
+        }));
+        assert!(!matches(FilterInput {
+            status: StatusFilter::Only(ConversationStatus::Pending),
+            ..Default::default()
+        }));
+        assert!(!matches(FilterInput { channels: vec![Channel::Sms], ..Default::default() }));
+        assert!(!matches(FilterInput { assignee_id: Some("user_1".to_owned()), ..Default::default() }));
+        assert!(!matches(FilterInput { customer_id: Some("cust_2".to_owned()), ..Default::default() }));
+        assert!(!matches(FilterInput { priority: Some(Priority::Urgent), ..Default::default() }));
+    }
+
     #[test]
     fn a_full_date_range_covers_both_days() {
         let input = FilterInput { date_from: Some("2024-01-20"), date_to: Some("2024-01-20"), ..Default::default() };

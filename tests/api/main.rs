@@ -25,6 +25,7 @@ mod introspection;
 mod limits;
 mod list;
 mod live;
+mod live_match;
 mod load;
 mod model;
 mod notes;

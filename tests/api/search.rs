@@ -383,3 +383,17 @@ async fn a_customer_renamed_by_import_is_found_by_the_new_name_only() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_customer_written_twice_in_one_file_is_found_by_the_last_copy_only() {
+    let first = json!({"id": "cust_shared", "name": "Olga Petrova", "email": "olga@oldmail.com"});
+    let last = json!({"id": "cust_shared", "name": "Olga Ivanova", "email": "olga@newmail.com"});
+    let app =
+        app_with(json!([plain("conv_1", json!({"customer": first})), plain("conv_2", json!({"customer": last})),]))
+            .await;
+    assert_searches(
+        &app,
+        &[("petrova", &[]), ("oldmail", &[]), ("ivanova", &["conv_1", "conv_2"]), ("newmail", &["conv_1", "conv_2"])],
+    )
+    .await;
+}

@@ -54,10 +54,15 @@ pub type SearchWords = HashMap<String, BTreeSet<String>>;
 
 /// The words each conversation of the batch is found by: its summary, messages and
 /// notes, and its customer's name and email. CPU only; needs no transaction.
+///
+/// A customer the batch writes more than once is stored as its last copy, so every one
+/// of its conversations is found by that copy, not by the one written beside it.
 pub fn search_words(batch: &[ImportedConversation]) -> SearchWords {
+    let customers: HashMap<&str, &Customer> = batch.iter().map(|c| (c.customer.id.as_str(), &c.customer)).collect();
     batch
         .iter()
         .map(|c| {
+            let customer = customers.get(c.customer.id.as_str()).copied().unwrap_or(&c.customer);
             let texts = c
                 .conversation
                 .summary
@@ -65,7 +70,7 @@ pub fn search_words(batch: &[ImportedConversation]) -> SearchWords {
                 .into_iter()
                 .chain(c.messages.iter().map(|m| m.body.as_str()))
                 .chain(c.notes.iter().map(|n| n.content.as_str()))
-                .chain(customer_texts(&c.customer));
+                .chain(customer_texts(customer));
             (c.conversation.id.clone(), words_of(texts))
         })
         .collect()
