@@ -45,8 +45,9 @@ pub(crate) fn spawn(store: &Store, feeds: &Arc<Feeds>, poll: Duration) {
     }
 }
 
-/// Follows `NOTIFY`s on the events channel. A dropped connection is made again (sqlx's
-/// listener reconnects on the next receive), and every feed is read then.
+/// Follows `NOTIFY`s on the events channel. A dropped connection is made again, and
+/// every feed is read as soon as the new one listens: what was committed while no
+/// connection listened is in the log.
 async fn listen(url: String, feeds: Weak<Feeds>) {
     let url = with_application_name(&url);
     let mut listener: Option<PgListener> = None;
@@ -73,8 +74,10 @@ async fn listen(url: String, feeds: Weak<Feeds>) {
                 wake(&feeds, Some(&workspace));
             }
             Ok(None) => {
-                tracing::info!("live updates: the listener's connection was lost; reading every feed");
-                wake(&feeds, None);
+                // Made again below, explicitly: every feed is read once the new
+                // connection listens, so that nothing committed meanwhile waits for a poll.
+                tracing::info!("live updates: the listener's connection was lost; listening again");
+                listener = None;
             }
             Err(err) => {
                 tracing::warn!(error = %err, "live updates: the listener failed; connecting again");

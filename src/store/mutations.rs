@@ -12,7 +12,7 @@
 //! really happened. Any error rolls the whole action back. The counts behind `total`
 //! change in the same transaction.
 
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{json, Value};
 use tracing::instrument;
 
@@ -236,6 +236,7 @@ impl Locked {
         let rows = conversation_tag::Entity::find()
             .filter(conversation_tag::Column::WorkspaceId.eq(self.workspace.as_str()))
             .filter(conversation_tag::Column::ConversationId.eq(self.row.id.as_str()))
+            .order_by_asc(conversation_tag::Column::Seq)
             .all(&self.txn)
             .await?;
         let tags: Vec<String> = rows.into_iter().map(|r| r.tag).collect();

@@ -439,3 +439,63 @@ pub async fn wait_for_metric(app: &TestApp, name: &str, value: f64) {
     }
     panic!("{name} never reached {value}: {last:?}");
 }
+
+#[tokio::test]
+async fn idle_sockets_are_pinged_and_a_silent_one_is_closed() {
+    let app = spawn_app_with(|config| config.limits.live.ping_interval = Duration::from_millis(100)).await;
+    let mut socket = Socket::ready(&app).await;
+    // A client that reads answers the pings (tungstenite does it as it reads): open.
+    let ping = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            if let Some(Ok(Message::Ping(_))) = socket.stream.next().await {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(ping.is_ok(), "a ping within the interval");
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let _ = tokio::time::timeout(Duration::from_millis(50), socket.stream.next()).await;
+    // One that neither reads nor answers for two intervals is closed by the server (its
+    // close frame, 1001, may be lost to the pongs the client sends too late).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    wait_for_metric(&app, "inbox_live_sockets", 0.0).await;
+    let (code, _) = socket.closed().await;
+    assert!(code == 1001 || code == 1006, "{code}");
+}
+
+#[tokio::test]
+async fn the_metrics_count_subscriptions_events_and_their_lag() {
+    let app = spawn_app().await;
+    two_open(&app).await;
+    let mut socket = Socket::ready(&app).await;
+    socket.events("1", json!(null), None).await;
+    socket.events("2", json!({"status": "RESOLVED"}), None).await;
+    wait_for_metric(&app, "inbox_live_subscriptions", 2.0).await;
+    wait_for_metric(&app, "inbox_live_sockets", 1.0).await;
+    mutate(&app, &tag("c1", "a")).await;
+    mutate(&app, &tag("c2", "b")).await;
+    socket.events_n("1", 2).await;
+    // Two events read from the log, two sent (the resolved-only subscriber had none).
+    wait_for_metric(&app, "inbox_live_events_published_total", 2.0).await;
+    wait_for_metric(&app, "inbox_live_events_delivered_total", 2.0).await;
+    wait_for_metric(&app, "inbox_live_delivery_lag_seconds_count", 2.0).await;
+    socket.close().await;
+    wait_for_metric(&app, "inbox_live_subscriptions", 0.0).await;
+    wait_for_metric(&app, "inbox_live_sockets", 0.0).await;
+}
+
+#[tokio::test]
+async fn an_events_conversation_keeps_its_tags_in_the_order_they_were_added() {
+    let app = spawn_app().await;
+    app.import(&json!([conversation("c1", json!({"tags": ["zeta", "alpha"]}))])).await;
+    let mut socket = Socket::ready(&app).await;
+    socket.events("1", json!(null), None).await;
+    wait_for_metric(&app, "inbox_live_subscriptions", 1.0).await;
+    mutate(&app, &tag("c1", "mid")).await;
+    mutate(&app, &resolve("c1")).await;
+    let events = socket.events_n("1", 2).await;
+    assert_eq!(events[0]["conversation"]["tags"], json!(["zeta", "alpha", "mid"]));
+    assert_eq!(events[1]["conversation"]["tags"], json!(["zeta", "alpha", "mid"]));
+    socket.close().await;
+}

@@ -26,6 +26,7 @@ mod limits;
 mod list;
 mod live;
 mod live_match;
+mod live_processes;
 mod load;
 mod model;
 mod notes;
