@@ -64,12 +64,21 @@ pub async fn upgrade_or_next(State(state): State<HttpState>, request: Request, n
     if *state.app.live.stopping().borrow() {
         return AppError::Overloaded("the gateway is shutting down".into()).into_response();
     }
+    // An upgraded socket leaves the server's connection count: it holds a place of its
+    // own among at most --max-connections sockets.
+    let Ok(place) = Arc::clone(&state.sockets).try_acquire_owned() else {
+        return AppError::Overloaded("the gateway has as many WebSockets open as it may; try again shortly".into())
+            .into_response();
+    };
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let headers = parts.headers;
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(state.limits.max_body_bytes)
-        .on_upgrade(move |socket| serve(socket, state, protocol, headers, peer))
+        .on_upgrade(move |socket| async move {
+            serve(socket, state, protocol, headers, peer).await;
+            drop(place);
+        })
 }
 
 /// Who a socket runs for, once `connection_init` admitted it.
@@ -140,14 +149,21 @@ impl Executor for SocketExecutor {
         if kind == Some(OperationType::Subscription) {
             return self.state.schema.execute_stream(request).map(recode).boxed();
         }
-        // A query or mutation has the request deadline, as over HTTP.
+        // A query or mutation takes a place among the requests in flight and has the
+        // request deadline, as over HTTP.
+        let Ok(in_flight) = Arc::clone(&self.state.in_flight).try_acquire_owned() else {
+            let busy = "the gateway is handling as many requests as it may; try again shortly";
+            return error_stream(&AppError::Overloaded(busy.into()));
+        };
         let schema = self.state.schema.clone();
         let timeout = self.state.limits.request_timeout;
         futures::stream::once(async move {
-            match tokio::time::timeout(timeout, schema.execute(request)).await {
+            let answer = match tokio::time::timeout(timeout, schema.execute(request)).await {
                 Ok(response) => recode(response),
                 Err(_) => error_response(&AppError::Overloaded("the operation ran past its deadline".into())),
-            }
+            };
+            drop(in_flight);
+            answer
         })
         .boxed()
     }

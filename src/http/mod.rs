@@ -51,6 +51,8 @@ pub struct HttpState {
     pub auth_failures: AuthFailures,
     /// One permit per GraphQL request being handled.
     pub in_flight: Arc<Semaphore>,
+    /// One permit per open WebSocket (upgraded, they leave the server's connection count).
+    pub sockets: Arc<Semaphore>,
     pub fair_share: FairShare,
     pub persisted: persisted::PersistedQueries,
 }
@@ -66,6 +68,7 @@ impl HttpState {
             rate_limiter: RateLimiter::new(limits.rate_per_second, limits.rate_burst),
             auth_failures: AuthFailures::new(limits.auth_failure_rate, limits.auth_failure_burst),
             in_flight: Arc::new(Semaphore::new(limits.max_in_flight)),
+            sockets: Arc::new(Semaphore::new(limits.max_connections)),
             fair_share: FairShare::new(limits.workspace_concurrency),
             persisted: persisted::PersistedQueries::new(limits.apq_cache_size),
             limits,
