@@ -108,7 +108,9 @@ impl Feeds {
             replay_to: start,
             pending: VecDeque::new(),
             live: receiver,
-            last: after.unwrap_or(start).min(start),
+            // A cursor past the feed's position (another process may be ahead) skips
+            // the live events up to it too.
+            last: after.unwrap_or(start),
             done: false,
             _registration: registration,
         };
