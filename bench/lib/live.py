@@ -189,12 +189,14 @@ def prepare_mix(args, endpoint, headers):
             turn += 1
         quota[kind] -= 1
         by_kind[kind].append(c["id"])
-    # Interleaved, so that each wrk thread gets all four kinds.
+    # Thread t takes lines t, t + threads, ...: runs of `threads` lines of one kind, the
+    # kinds in turn, give each thread (and so each gateway) all four kinds.
     items = []
     while any(by_kind.values()):
         for k in KINDS:
-            if by_kind[k]:
-                items.append((k, by_kind[k].pop(0)))
+            for _ in range(args.threads):
+                if by_kind[k]:
+                    items.append((k, by_kind[k].pop(0)))
     return items, users[:2]
 
 
