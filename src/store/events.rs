@@ -62,7 +62,9 @@ impl LoggedEvent {
 }
 
 /// Appends the events of a write in its transaction, at the next positions of its
-/// workspace; the counter's row stays locked until the transaction ends.
+/// workspace; the counter's row stays locked until the transaction ends. Call it last
+/// before the commit: every write to the workspace waits for that lock, so it is held
+/// for as little as can be, on PostgreSQL one statement and the commit.
 pub(super) async fn append(
     txn: &DatabaseTransaction,
     workspace: &WorkspaceId,
@@ -72,7 +74,20 @@ pub(super) async fn append(
         return Ok(());
     }
     let backend = txn.get_database_backend();
-    let n = i64::try_from(events.len()).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+    let rows = events.into_iter().map(EventRow::of).collect::<Result<Vec<_>, _>>()?;
+    if backend == DatabaseBackend::Postgres {
+        // Sent before the counter is taken; delivered only if the transaction commits.
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT pg_notify($1, $2)",
+            [CHANNEL.into(), workspace.as_str().into()],
+        ))
+        .await?;
+        if rows.len() <= INSERT_CHUNK {
+            return append_in_one_statement(txn, workspace, rows).await;
+        }
+    }
+    let n = i64::try_from(rows.len()).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
     let sql = match backend {
         DatabaseBackend::Postgres => {
             r#"INSERT INTO "event_heads" ("workspace_id", "position") VALUES ($1, $2)
@@ -91,38 +106,96 @@ pub(super) async fn append(
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("the event counter returned no row")))?
         .try_get_by_index::<i64>(0)?;
     let first = head - n + 1;
-    let rows = events
+    let models = rows
         .into_iter()
         .zip(first..)
-        .map(|(event, position)| {
-            let state = State {
-                before: event.before.as_ref().map(Facts::of),
-                after: Snapshot::of(&event.after, event.after_tags),
-            };
-            let snapshot = serde_json::to_string(&state).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
-            Ok(activity_event::ActiveModel {
-                workspace_id: Set(workspace.as_str().to_owned()),
-                conversation_id: Set(event.conversation_id),
-                id: Set(new_id("evt")),
-                kind: Set(event.kind.as_str().to_owned()),
-                at: Set(event.at),
-                details: Set(event.details.to_string()),
-                position: Set(Some(position)),
-                snapshot: Set(Some(snapshot)),
-                ..Default::default()
-            })
+        .map(|(row, position)| activity_event::ActiveModel {
+            workspace_id: Set(workspace.as_str().to_owned()),
+            conversation_id: Set(row.conversation_id),
+            id: Set(row.id),
+            kind: Set(row.kind),
+            at: Set(row.at),
+            details: Set(row.details),
+            position: Set(Some(position)),
+            snapshot: Set(Some(row.snapshot)),
+            ..Default::default()
         })
-        .collect::<Result<Vec<_>, AppError>>()?;
-    insert_chunked(txn, rows, None).await?;
-    if backend == DatabaseBackend::Postgres {
-        txn.execute_raw(Statement::from_sql_and_values(
-            backend,
-            "SELECT pg_notify($1, $2)",
-            [CHANNEL.into(), workspace.as_str().into()],
-        ))
-        .await?;
-    }
+        .collect();
+    insert_chunked(txn, models, None).await?;
     Ok(())
+}
+
+/// PostgreSQL: takes the positions and inserts the events in one statement.
+async fn append_in_one_statement(
+    txn: &DatabaseTransaction,
+    workspace: &WorkspaceId,
+    rows: Vec<EventRow>,
+) -> Result<(), AppError> {
+    let n = i64::try_from(rows.len()).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+    let mut values: Vec<sea_orm::Value> = vec![workspace.as_str().into(), n.into()];
+    let mut tuples = Vec::with_capacity(rows.len());
+    for (ord, row) in (1_i64..).zip(rows) {
+        let p = values.len();
+        tuples.push(format!(
+            "(${}::text, ${}::text, ${}::text, ${}::bigint, ${}::text, ${}::bigint, ${}::text)",
+            p + 1,
+            p + 2,
+            p + 3,
+            p + 4,
+            p + 5,
+            p + 6,
+            p + 7
+        ));
+        values.extend([
+            row.conversation_id.into(),
+            row.id.into(),
+            row.kind.into(),
+            row.at.into(),
+            row.details.into(),
+            ord.into(),
+            row.snapshot.into(),
+        ]);
+    }
+    let sql = format!(
+        r#"WITH "head" AS (
+             INSERT INTO "event_heads" ("workspace_id", "position") VALUES ($1, $2)
+             ON CONFLICT ("workspace_id") DO UPDATE SET "position" = "event_heads"."position" + EXCLUDED."position"
+             RETURNING "position")
+           INSERT INTO "activity_events"
+             ("workspace_id", "conversation_id", "id", "kind", "at", "details", "position", "snapshot")
+           SELECT $1, "e"."conversation_id", "e"."id", "e"."kind", "e"."at", "e"."details",
+                  "head"."position" - $2 + "e"."ord", "e"."snapshot"
+           FROM "head", (VALUES {}) AS "e"("conversation_id", "id", "kind", "at", "details", "ord", "snapshot")"#,
+        tuples.join(", ")
+    );
+    txn.execute_raw(Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, values)).await?;
+    Ok(())
+}
+
+/// An event as its row stores it, but its position.
+struct EventRow {
+    conversation_id: String,
+    id: String,
+    kind: String,
+    at: i64,
+    details: String,
+    snapshot: String,
+}
+
+impl EventRow {
+    fn of(event: NewEvent) -> Result<Self, AppError> {
+        let state =
+            State { before: event.before.as_ref().map(Facts::of), after: Snapshot::of(&event.after, event.after_tags) };
+        let snapshot = serde_json::to_string(&state).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+        Ok(Self {
+            conversation_id: event.conversation_id,
+            id: new_id("evt"),
+            kind: event.kind.as_str().to_owned(),
+            at: event.at,
+            details: event.details.to_string(),
+            snapshot,
+        })
+    }
 }
 
 impl Store {
