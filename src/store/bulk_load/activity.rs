@@ -77,13 +77,13 @@ pub(super) async fn imported_events(
             events.push(imported(file.conversation.clone(), file.tags.clone(), Some(facts), now));
         }
     }
-    events.extend(robbed_events(txn, workspace, batch, &replaced.moved_from, now).await?);
+    events.extend(lost_note_events(txn, workspace, batch, &replaced.moved_from, now).await?);
     Ok(events)
 }
 
 /// The events of the conversations outside the batch that lost an imported note to it:
 /// nothing else of theirs changed.
-async fn robbed_events(
+async fn lost_note_events(
     txn: &DatabaseTransaction,
     workspace: &WorkspaceId,
     batch: &Batch<'_>,
