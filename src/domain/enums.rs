@@ -41,7 +41,7 @@ string_enum!(ConversationStatus, "status", { Open => "open", Pending => "pending
 string_enum!(Priority, "priority", { Urgent => "urgent", High => "high", Normal => "normal", Low => "low" });
 string_enum!(ActivityKind, "activity kind", {
     Assigned => "assigned", Unassigned => "unassigned", StatusChanged => "status_changed",
-    TagsAdded => "tags_added", TagsRemoved => "tags_removed", NoteAdded => "note_added",
+    TagsAdded => "tags_added", TagsRemoved => "tags_removed", NoteAdded => "note_added", Imported => "imported",
 });
 
 impl Priority {

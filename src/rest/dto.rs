@@ -144,7 +144,7 @@ pub struct ActivityDoc {
     pub kind: &'static str,
     pub at: String,
     /// What changed: `{"assignee_id"}`, `{"from", "to"}` (lower-case statuses),
-    /// `{"tags"}`, `{"note_id"}`.
+    /// `{"tags"}`, `{"note_id"}`, `{"created"}` (an import).
     #[schema(value_type = Object)]
     pub details: Value,
 }

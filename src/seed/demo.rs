@@ -26,6 +26,13 @@ pub fn demo_conversations() -> Vec<ImportedConversation> {
 /// Loads the demo workspace, or restores it to its documented state (statuses,
 /// assignees, tags and imported notes as shipped: an import upserts every conversation),
 /// and issues a key.
+///
+/// The demo is loaded as any import file is, `IMPORTED` events included: the first load
+/// gives each conversation one (`{"created": true}`), so the demo shows the kind and its
+/// subscribers see conversations arrive; loading it again records none, unless someone
+/// changed a conversation since and the load restores it (`{"created": false}`). The
+/// contract's two examples still read back as its section 7 shows, their `activity`
+/// holding that first event.
 pub async fn load(store: &Store, clock: &dyn Clock) -> anyhow::Result<ApiKey> {
     let workspace = WorkspaceId::new_unchecked(DEMO_WORKSPACE_ID);
     store.ensure_workspace(&workspace, DEMO_WORKSPACE_NAME, clock.now()).await?;

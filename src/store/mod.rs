@@ -29,7 +29,7 @@ use sea_orm::{
 pub use conversations::{CountPath, Page, Related};
 
 use crate::domain::{Clock, SystemClock, Timestamp, WorkspaceId};
-pub use bulk_load::{search_words, SearchWords};
+pub use bulk_load::{search_words, ImportEvents, SearchWords};
 pub use events::{LoggedEvent, CHANNEL as EVENTS_CHANNEL};
 pub use workspaces::{ApiKeyInfo, NewWorkspace};
 

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    assert_recent, assert_refused, assert_refused_unchanged, conversation, kinds_and_details, read_back, spawn_app,
-    Answer, Mutation, OtherWorkspace, TestApp, LAST_ACTIVITY,
+    assert_recent, assert_refused, assert_refused_unchanged, conversation, imported_created, kinds_and_details,
+    read_back, spawn_app, Answer, Mutation, OtherWorkspace, TestApp, LAST_ACTIVITY,
 };
 
 /// One unassigned conversation (`LAST_ACTIVITY`) and two assigned ones, which bring
@@ -54,8 +54,11 @@ async fn assigns_an_unassigned_conversation_to_a_user_of_the_workspace() {
         conversation["assignee"],
         json!({"id": "user_ana", "name": "Ana Ortiz", "avatarUrl": "https://avatars.example/ana.jpg"})
     );
-    assert_eq!(kinds_and_details(&conversation), json!([{"kind": "ASSIGNED", "details": {"assigneeId": "user_ana"}}]));
-    assert_recent(&conversation["activity"][0]["at"], before);
+    assert_eq!(
+        kinds_and_details(&conversation),
+        json!([imported_created(), {"kind": "ASSIGNED", "details": {"assigneeId": "user_ana"}}])
+    );
+    assert_recent(&conversation["activity"][1]["at"], before);
     assert_eq!(conversation["lastActivityAt"], LAST_ACTIVITY);
     assert_eq!(conversation["status"], "OPEN");
 }
@@ -68,7 +71,10 @@ async fn reassigns_to_another_user() {
     let conversation = assign_ok(&app, "conv_2", json!("user_ben")).await;
 
     assert_eq!(conversation["assignee"], json!({"id": "user_ben", "name": "Ben Okafor", "avatarUrl": null}));
-    assert_eq!(kinds_and_details(&conversation), json!([{"kind": "ASSIGNED", "details": {"assigneeId": "user_ben"}}]));
+    assert_eq!(
+        kinds_and_details(&conversation),
+        json!([imported_created(), {"kind": "ASSIGNED", "details": {"assigneeId": "user_ben"}}])
+    );
     let ana =
         app.gql("{ conversations(filter: {assigneeId: \"user_ana\"}) { pagination { total } } }", json!({})).await;
     assert_eq!(ana.data()["conversations"]["pagination"]["total"], 0, "Ana no longer holds it");
@@ -82,7 +88,7 @@ async fn null_unassigns() {
     let conversation = assign_ok(&app, "conv_2", Value::Null).await;
 
     assert_eq!(conversation["assignee"], Value::Null);
-    assert_eq!(kinds_and_details(&conversation), json!([{"kind": "UNASSIGNED", "details": {}}]));
+    assert_eq!(kinds_and_details(&conversation), json!([imported_created(), {"kind": "UNASSIGNED", "details": {}}]));
 }
 
 #[tokio::test]
@@ -97,6 +103,7 @@ async fn assign_then_reassign_then_unassign_records_each_change_in_order() {
     assert_eq!(
         kinds_and_details(&conversation),
         json!([
+            imported_created(),
             {"kind": "ASSIGNED", "details": {"assigneeId": "user_ana"}},
             {"kind": "ASSIGNED", "details": {"assigneeId": "user_ben"}},
             {"kind": "UNASSIGNED", "details": {}},
@@ -125,8 +132,8 @@ async fn assigning_the_current_assignee_records_nothing() {
     assert_eq!(read_back(&app, "conv_2").await, assigned);
     assert_eq!(nobody_again.data()["assignConversation"]["conversation"], unassigned);
     assert_eq!(read_back(&app, "conv_1").await, unassigned);
-    assert_eq!(assigned["activity"], json!([]));
-    assert_eq!(unassigned["activity"], json!([]));
+    assert_eq!(kinds_and_details(&assigned), json!([imported_created()]), "the import's event only");
+    assert_eq!(kinds_and_details(&unassigned), json!([imported_created()]), "the import's event only");
 }
 
 #[tokio::test]

@@ -9,7 +9,10 @@ use inbox_gateway::domain::{ApiKey, ApiKeyId};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{abc123_read_back, contract_examples, conversation, graphql_post, spawn_app, TestApp};
+use crate::helpers::{
+    abc123_read_back, contract_examples, conversation, graphql_post, imported_changed, imported_created,
+    kinds_and_details, read_back, spawn_app, TestApp,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_inbox-gateway");
 const TOTAL: &str = "{ conversations { pagination { total } } }";
@@ -286,6 +289,9 @@ async fn import_prints_its_counts_and_the_app_serves_the_data() {
             {"id": "conv_def456", "customer": {"name": "Jane Doe"}},
             {"id": "conv_abc123", "customer": {"name": "John Smith"}}]})
     );
+    for id in ["conv_abc123", "conv_def456"] {
+        assert_eq!(kinds_and_details(&read_back(&app, id).await), json!([imported_created()]), "{id}");
+    }
 }
 
 #[tokio::test]
@@ -424,6 +430,12 @@ async fn get(app: &TestApp, port: u16, printed: &Value, query: &str) -> Value {
     answer.data().clone()
 }
 
+/// The `kind` and `details` of the activity of a demo conversation.
+async fn demo_activity(app: &TestApp, port: u16, printed: &Value, id: &str) -> Value {
+    let query = format!("{{ conversation(id: \"{id}\") {{ activity {{ kind details }} }} }}");
+    get(app, port, printed, &query).await["conversation"]["activity"].clone()
+}
+
 const ABC123: &str = "{ conversation(id: \"conv_abc123\") {
     id channel status priority summary messagesCount unreadCount tags metadata
     createdAt lastActivityAt resolvedAt
@@ -463,6 +475,10 @@ async fn serve_demo_again_duplicates_nothing_and_prints_a_new_key() {
     assert_eq!(get(&app, port, &again, ABC123).await, abc_before);
     assert_eq!(get(&app, port, &printed, TOTAL).await, before, "the earlier key keeps working");
     assert!(before["conversations"]["pagination"]["total"].as_i64().unwrap() >= 2);
+    for id in ["conv_abc123", "conv_def456"] {
+        let activity = demo_activity(&app, port, &again, id).await;
+        assert_eq!(activity, json!([imported_created()]), "{id}: the first load's event only");
+    }
     drop(second);
 }
 
@@ -485,6 +501,15 @@ async fn serve_demo_restores_the_documented_demo_at_each_start() {
     assert_eq!(get(&app, port, &again, TOTAL).await, total);
     let def = get(&app, port, &again, "{ conversation(id: \"conv_def456\") { assignee { id } } }").await;
     assert_eq!(def["conversation"]["assignee"], Value::Null);
+    let abc = demo_activity(&app, port, &again, "conv_abc123").await;
+    let kinds: Vec<&Value> = abc.as_array().unwrap().iter().map(|e| &e["kind"]).collect();
+    assert_eq!(kinds, ["IMPORTED", "STATUS_CHANGED", "TAGS_ADDED", "IMPORTED"]);
+    assert_eq!(abc[3], imported_changed(), "the restore is a change");
+    let def = demo_activity(&app, port, &again, "conv_def456").await;
+    assert_eq!(
+        def,
+        json!([imported_created(), {"kind": "ASSIGNED", "details": {"assigneeId": "user_789"}}, imported_changed()])
+    );
     drop(second);
 }
 

@@ -2,20 +2,23 @@
 
 use serde_json::json;
 
-use crate::helpers::{abc123_read_back, contract_examples, read_back, spawn_app};
+use crate::helpers::{abc123_read_back, contract_examples, imported_created, read_back, spawn_app, without_activity};
 
 #[tokio::test]
 async fn example_conversations_read_back_unchanged() {
     let app = spawn_app().await;
     app.import(&contract_examples()).await;
 
-    let abc = read_back(&app, "conv_abc123").await;
+    let (abc, activity) = without_activity(read_back(&app, "conv_abc123").await);
     assert_eq!(abc, abc123_read_back());
+    assert_eq!(activity, json!([imported_created()]), "the import's event");
     let keys: Vec<&String> = abc["metadata"].as_object().unwrap().keys().collect();
     assert_eq!(keys, ["call_duration", "recording_url", "transcript_available"], "metadata keys keep their order");
 
+    let (def, activity) = without_activity(read_back(&app, "conv_def456").await);
+    assert_eq!(activity, json!([imported_created()]), "the import's event");
     assert_eq!(
-        read_back(&app, "conv_def456").await,
+        def,
         json!({
             "id": "conv_def456", "channel": "SMS", "status": "PENDING", "priority": "NORMAL",
             "summary": "Question about maintenance plan pricing", "messagesCount": 3, "unreadCount": 1,
@@ -24,7 +27,7 @@ async fn example_conversations_read_back_unchanged() {
             "resolvedAt": null, "resolutionNotes": null,
             "customer": {"id": "cust_789", "name": "Jane Doe", "phone": "+13105555678",
                          "email": "jane.doe@example.com", "servicetitanId": "67890"},
-            "assignee": null, "notes": [], "activity": []
+            "assignee": null, "notes": []
         })
     );
 }

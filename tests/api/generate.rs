@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use inbox_gateway::domain::ApiKey;
+use inbox_gateway::domain::{ApiKey, WorkspaceId};
 use serde_json::{json, Value};
 
 use crate::cli::run;
@@ -118,6 +118,11 @@ async fn generate_again_with_the_same_arguments_leaves_the_same_state() {
     assert_eq!(again.total(&app, "").await, 300);
     assert_eq!(again.first_page(&app).await, page);
     assert_eq!(first.total(&app, "").await, 300, "the first key still works");
+    let workspace = WorkspaceId::new_unchecked("ws_again");
+    assert_eq!(app.store.event_head(&workspace).await.unwrap(), 0, "generate records no activity");
+    for c in page["conversations"]["conversations"].as_array().unwrap() {
+        assert_eq!(c["activity"], json!([]), "{}", c["id"]);
+    }
 }
 
 #[tokio::test]

@@ -258,7 +258,8 @@ pub const ALL_FIELDS: &str = "id channel status priority summary messagesCount u
     notes { id content internal createdAt }
     activity { id kind at details }";
 
-/// The contract's first example (`conv_abc123`) as [`ALL_FIELDS`] reads it back.
+/// The contract's first example (`conv_abc123`) as [`ALL_FIELDS`] reads it back, but for
+/// its `activity` (see [`without_activity`]): the import's event, with its own id and time.
 pub fn abc123_read_back() -> Value {
     json!({
         "id": "conv_abc123", "channel": "VOICE", "status": "OPEN", "priority": "URGENT",
@@ -271,8 +272,16 @@ pub fn abc123_read_back() -> Value {
         "customer": {"id": "cust_456", "name": "John Smith", "phone": "+13105551234",
                      "email": "john.smith@example.com", "servicetitanId": "12345"},
         "assignee": {"id": "user_789", "name": "Sarah Johnson", "avatarUrl": "https://avatars.avoca.ai/sarah.jpg"},
-        "notes": [], "activity": []
+        "notes": []
     })
+}
+
+/// A read-back conversation without its `activity`, and that activity's `kind` and
+/// `details` (see [`kinds_and_details`]).
+pub fn without_activity(mut conversation: Value) -> (Value, Value) {
+    let activity = kinds_and_details(&conversation);
+    conversation.as_object_mut().expect("a conversation").remove("activity");
+    (conversation, activity)
 }
 
 /// `prefix` and each number of `range` in two digits: `held_00`, `held_01`, …
@@ -318,6 +327,16 @@ pub fn assert_recent(value: &Value, before: DateTime<Utc>) {
     let after = Utc::now();
     let slack = chrono::Duration::seconds(1);
     assert!(before - slack <= at && at <= after + slack, "{at} is not between {before} and {after}");
+}
+
+/// The `kind` and `details` of the event an import records for a conversation it creates.
+pub fn imported_created() -> Value {
+    json!({"kind": "IMPORTED", "details": {"created": true}})
+}
+
+/// The `kind` and `details` of the event an import records for a conversation it changes.
+pub fn imported_changed() -> Value {
+    json!({"kind": "IMPORTED", "details": {"created": false}})
 }
 
 /// The `kind` and `details` of each activity event of a conversation, oldest first.

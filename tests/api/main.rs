@@ -21,6 +21,7 @@ mod generate;
 mod hostile;
 mod http;
 mod import;
+mod import_activity;
 mod introspection;
 mod limits;
 mod list;

@@ -14,7 +14,8 @@ use proptest::test_runner::{Config, RngSeed, TestRunner};
 use serde_json::{json, Map, Value};
 
 use crate::helpers::{
-    assert_error, assert_recent, conversation, numbered, read_fields_as, spawn_app, Mutation, TestApp, LAST_ACTIVITY,
+    assert_error, assert_recent, conversation, imported_created, numbered, read_fields_as, spawn_app, Mutation,
+    TestApp, LAST_ACTIVITY,
 };
 
 const CASES: u32 = 16;
@@ -390,7 +391,7 @@ async fn read_back(app: &TestApp, id: &str) -> Value {
 async fn run_case(app: &TestApp, id: &str, held: usize, steps: &[Step]) {
     let tags = numbered("held_", 0..held);
     app.import(&json!([conversation(id, json!({"tags": tags}))])).await;
-    let mut model = Model { tags, ..Model::default() };
+    let mut model = Model { tags, events: vec![imported_created()], ..Model::default() };
     for (n, step) in steps.iter().enumerate() {
         let context = format!("{id} step {n}: {step:?}");
         let mutation = step.mutation(id);

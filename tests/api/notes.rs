@@ -6,8 +6,8 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    assert_error, assert_recent, assert_refused, assert_refused_unchanged, conversation, found_by, read_back,
-    spawn_app, Answer, Mutation, OtherWorkspace, TestApp, LAST_ACTIVITY,
+    assert_error, assert_recent, assert_refused, assert_refused_unchanged, conversation, found_by, imported_created,
+    kinds_and_details, read_back, spawn_app, Answer, Mutation, OtherWorkspace, TestApp, LAST_ACTIVITY,
 };
 
 fn fixtures() -> Value {
@@ -64,10 +64,11 @@ async fn adds_a_trimmed_internal_note_and_records_note_added() {
     assert_eq!(conversation["notes"][1], note, "the payload holds the new note");
     assert_eq!(conversation["notes"].as_array().unwrap().len(), 2);
     let events = conversation["activity"].as_array().unwrap();
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0]["kind"], "NOTE_ADDED");
-    assert_eq!(events[0]["details"], json!({"noteId": note["id"]}));
-    assert_recent(&events[0]["at"], before);
+    assert_eq!(events.len(), 2);
+    assert_eq!(kinds_and_details(&conversation)[0], imported_created(), "the import's event comes first");
+    assert_eq!(events[1]["kind"], "NOTE_ADDED");
+    assert_eq!(events[1]["details"], json!({"noteId": note["id"]}));
+    assert_recent(&events[1]["at"], before);
     assert_eq!(conversation["lastActivityAt"], LAST_ACTIVITY);
 }
 
@@ -148,9 +149,8 @@ async fn notes_are_listed_oldest_first() {
     assert_eq!(note_ids(&conversation["notes"]), ids);
     let contents: Vec<&Value> = conversation["notes"].as_array().unwrap().iter().map(|n| &n["content"]).collect();
     assert_eq!(contents, ["Imported earlier", "First", "Second", "Third"]);
-    let event_notes: Vec<Value> = conversation["activity"]
-        .as_array()
-        .unwrap()
+    assert_eq!(kinds_and_details(&conversation)[0], imported_created(), "the import's event comes first");
+    let event_notes: Vec<Value> = conversation["activity"].as_array().unwrap()[1..]
         .iter()
         .map(|e| {
             assert_eq!(e["kind"], "NOTE_ADDED");

@@ -56,7 +56,7 @@ async fn each_payload_of_a_document_shows_the_state_its_own_mutation_left() {
     assert_eq!(note_contents(&data["d"]), ["Gate code 4411", "Dog in the yard"], "d");
     assert_eq!(data["d"]["conversation"]["notes"][1]["id"], data["d"]["note"]["id"], "d's note");
 
-    let mut expected = vec!["TAGS_ADDED"];
+    let mut expected = vec!["IMPORTED", "TAGS_ADDED"];
     let added = [
         ("a", None),
         ("b", Some("NOTE_ADDED")),

@@ -5,8 +5,8 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    assert_error, assert_recent, assert_refused, assert_refused_unchanged, conversation, instant, read_back, spawn_app,
-    Answer, Mutation, OtherWorkspace, TestApp, LAST_ACTIVITY,
+    assert_error, assert_recent, assert_refused, assert_refused_unchanged, conversation, imported_created, instant,
+    kinds_and_details, read_back, spawn_app, Answer, Mutation, OtherWorkspace, TestApp, LAST_ACTIVITY,
 };
 
 const RESOLVED_AT: &str = "2024-01-09T08:00:00Z";
@@ -40,10 +40,11 @@ async fn set_ok(app: &TestApp, id: &str, status: &str, notes: Option<&str>) -> V
     payload
 }
 
+/// The details of the `STATUS_CHANGED` events that follow the import's event.
 fn status_events(conversation: &Value) -> Vec<Value> {
-    conversation["activity"]
-        .as_array()
-        .expect("activity is a list")
+    let activity = conversation["activity"].as_array().expect("activity is a list");
+    assert_eq!(kinds_and_details(conversation)[0], imported_created(), "the import's event comes first");
+    activity[1..]
         .iter()
         .map(|e| {
             assert_eq!(e["kind"], "STATUS_CHANGED", "{e}");
@@ -64,7 +65,7 @@ async fn resolving_sets_resolved_at_to_now_and_stores_the_notes() {
     assert!(resolved["resolvedAt"].as_str().unwrap().ends_with('Z'), "UTC with Z: {}", resolved["resolvedAt"]);
     assert_eq!(resolved["resolutionNotes"], "Relit the pilot");
     assert_eq!(status_events(&resolved), [json!({"from": "OPEN", "to": "RESOLVED"})]);
-    assert_recent(&resolved["activity"][0]["at"], before);
+    assert_recent(&resolved["activity"][1]["at"], before);
     assert_eq!(resolved["lastActivityAt"], LAST_ACTIVITY);
 }
 
@@ -197,7 +198,7 @@ async fn setting_the_current_status_records_nothing() {
         let before = read_back(&app, id).await;
         let after = set_ok(&app, id, status, None).await;
         assert_eq!(after, before);
-        assert_eq!(after["activity"], json!([]));
+        assert_eq!(kinds_and_details(&after), json!([imported_created()]), "the import's event only");
     }
 }
 

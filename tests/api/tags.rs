@@ -5,8 +5,8 @@
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    assert_error, assert_refused, assert_refused_unchanged, conversation, kinds_and_details, numbered, read_back,
-    spawn_app, strings, Answer, Mutation, OtherWorkspace, TestApp, LAST_ACTIVITY,
+    assert_error, assert_refused, assert_refused_unchanged, conversation, imported_created, kinds_and_details,
+    numbered, read_back, spawn_app, strings, Answer, Mutation, OtherWorkspace, TestApp, LAST_ACTIVITY,
 };
 
 fn fixtures() -> Value {
@@ -75,7 +75,7 @@ async fn adds_normalised_tags_after_those_held() {
     assert_eq!(conversation["tags"], json!(["emergency", "water_heater", "emergency_call", "zone:north-2", "9lives"]));
     assert_eq!(
         kinds_and_details(&conversation),
-        json!([{"kind": "TAGS_ADDED", "details": {"tags": ["emergency_call", "zone:north-2", "9lives"]}}])
+        json!([imported_created(), {"kind": "TAGS_ADDED", "details": {"tags": ["emergency_call", "zone:north-2", "9lives"]}}])
     );
 }
 
@@ -88,7 +88,7 @@ async fn normalised_tag_equal_to_a_held_one_is_a_no_op() {
     let conversation = add_ok(&app, "conv_1", &[" Emergency ", "WATER_HEATER"]).await;
 
     assert_eq!(conversation, before);
-    assert_eq!(conversation["activity"], json!([]));
+    assert_eq!(kinds_and_details(&conversation), json!([imported_created()]), "the import's event only");
 }
 
 #[tokio::test]
@@ -146,6 +146,7 @@ async fn zero_or_twenty_one_tags_are_refused_twenty_are_fine() {
     assert_eq!(
         kinds_and_details(&removed),
         json!([
+            imported_created(),
             {"kind": "TAGS_ADDED", "details": {"tags": twenty_one[..20]}},
             {"kind": "TAGS_REMOVED", "details": {"tags": twenty_one[..20]}},
         ])
@@ -162,7 +163,7 @@ async fn duplicates_within_a_call_count_once() {
     assert_eq!(conversation["tags"], json!(["sales_inquiry", "leak", "drain"]));
     assert_eq!(
         kinds_and_details(&conversation),
-        json!([{"kind": "TAGS_ADDED", "details": {"tags": ["leak", "drain"]}}])
+        json!([imported_created(), {"kind": "TAGS_ADDED", "details": {"tags": ["leak", "drain"]}}])
     );
 }
 
@@ -178,6 +179,7 @@ async fn events_list_only_the_tags_that_changed_in_the_order_given() {
     assert_eq!(
         kinds_and_details(&conversation),
         json!([
+            imported_created(),
             {"kind": "TAGS_ADDED", "details": {"tags": ["vip", "attic"]}},
             {"kind": "TAGS_REMOVED", "details": {"tags": ["vip", "emergency"]}},
         ])
@@ -209,6 +211,7 @@ async fn tags_keep_insertion_order_and_a_re_added_tag_goes_last() {
     assert_eq!(
         kinds_and_details(&conversation),
         json!([
+            imported_created(),
             {"kind": "TAGS_ADDED", "details": {"tags": ["zeta"]}},
             {"kind": "TAGS_ADDED", "details": {"tags": ["alpha", "mid"]}},
             {"kind": "TAGS_REMOVED", "details": {"tags": ["sales_inquiry"]}},
@@ -245,6 +248,7 @@ async fn a_call_that_would_pass_fifty_tags_is_refused_whole() {
     assert_eq!(
         kinds_and_details(&again),
         json!([
+            imported_created(),
             {"kind": "TAGS_ADDED", "details": {"tags": ["new_00", "new_01", "new_02", "new_03", "new_04"]}},
             {"kind": "TAGS_REMOVED", "details": {"tags": ["held_00"]}},
             {"kind": "TAGS_ADDED", "details": {"tags": ["new_05"]}},

@@ -84,6 +84,8 @@ mirror_enum!(
         TagsRemoved,
         /// A note added.
         NoteAdded,
+        /// Created or changed by an import (`details`: `{"created": true|false}`).
+        Imported,
     }
 );
 

@@ -1,6 +1,6 @@
-//! What the bulk load reads: the conversations it replaces (locked), their tags, the
-//! customers it renames, and what the search index needs after the write. Each an
-//! `IN (...)` query per chunk of ids.
+//! What the bulk load reads: the conversations it replaces (locked), their tags,
+//! messages and imported notes, the customers it renames, and what the search index
+//! needs after the write. Each an `IN (...)` query per chunk of ids.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -8,18 +8,17 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use crate::domain::{Customer, WorkspaceId};
 use crate::error::AppError;
-use crate::store::counts::Group;
-use crate::store::entity::{conversation, conversation_tag, customer, note};
+use crate::store::entity::{conversation, conversation_tag, customer, message, note};
 use crate::store::INSERT_CHUNK;
 
 /// Locks the conversations that exist already (row locks on PostgreSQL) and returns
-/// the group each counts in now.
+/// their rows as they are now, by id.
 pub(super) async fn lock_existing<C: ConnectionTrait>(
     db: &C,
     workspace: &WorkspaceId,
     ids: &[&str],
-) -> Result<BTreeMap<String, Group>, AppError> {
-    let mut groups = BTreeMap::new();
+) -> Result<BTreeMap<String, conversation::Model>, AppError> {
+    let mut existing = BTreeMap::new();
     for chunk in ids.chunks(INSERT_CHUNK) {
         let rows = conversation::Entity::find()
             .filter(conversation::Column::WorkspaceId.eq(workspace.as_str()))
@@ -28,24 +27,24 @@ pub(super) async fn lock_existing<C: ConnectionTrait>(
             .lock_exclusive()
             .all(db)
             .await?;
-        groups.extend(rows.into_iter().map(|row| (row.id.clone(), Group::of_row(&row))));
+        existing.extend(rows.into_iter().map(|row| (row.id.clone(), row)));
     }
-    Ok(groups)
+    Ok(existing)
 }
 
-/// The tags the conversations that exist already carry now (before the import
-/// replaces them), by conversation id.
+/// The tags these conversations carry now (before the import replaces them), in the
+/// order they were added, by conversation id.
 pub(super) async fn tags_of<C: ConnectionTrait>(
     db: &C,
     workspace: &WorkspaceId,
-    existing: &BTreeMap<String, Group>,
+    ids: &[&str],
 ) -> Result<BTreeMap<String, Vec<String>>, AppError> {
-    let ids: Vec<&str> = existing.keys().map(String::as_str).collect();
     let mut tags: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for chunk in ids.chunks(INSERT_CHUNK) {
         let rows = conversation_tag::Entity::find()
             .filter(conversation_tag::Column::WorkspaceId.eq(workspace.as_str()))
             .filter(conversation_tag::Column::ConversationId.is_in(chunk.iter().copied()))
+            .order_by_asc(conversation_tag::Column::Seq)
             .all(db)
             .await?;
         for row in rows {
@@ -53,6 +52,51 @@ pub(super) async fn tags_of<C: ConnectionTrait>(
         }
     }
     Ok(tags)
+}
+
+/// The messages of these conversations, in the order they were written, by conversation id.
+pub(super) async fn messages_of<C: ConnectionTrait>(
+    db: &C,
+    workspace: &WorkspaceId,
+    ids: &[&str],
+) -> Result<BTreeMap<String, Vec<message::Model>>, AppError> {
+    let mut messages: BTreeMap<String, Vec<message::Model>> = BTreeMap::new();
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let rows = message::Entity::find()
+            .filter(message::Column::WorkspaceId.eq(workspace.as_str()))
+            .filter(message::Column::ConversationId.is_in(chunk.iter().copied()))
+            .order_by_asc(message::Column::Seq)
+            .all(db)
+            .await?;
+        for row in rows {
+            messages.entry(row.conversation_id.clone()).or_default().push(row);
+        }
+    }
+    Ok(messages)
+}
+
+/// The notes of these conversations that an import wrote, oldest first (as they are
+/// read back), by conversation id.
+pub(super) async fn imported_notes_of<C: ConnectionTrait>(
+    db: &C,
+    workspace: &WorkspaceId,
+    ids: &[&str],
+) -> Result<BTreeMap<String, Vec<note::Model>>, AppError> {
+    let mut notes: BTreeMap<String, Vec<note::Model>> = BTreeMap::new();
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let rows = note::Entity::find()
+            .filter(note::Column::WorkspaceId.eq(workspace.as_str()))
+            .filter(note::Column::ConversationId.is_in(chunk.iter().copied()))
+            .filter(note::Column::Origin.eq(note::IMPORTED))
+            .order_by_asc(note::Column::CreatedAt)
+            .order_by_asc(note::Column::Seq)
+            .all(db)
+            .await?;
+        for row in rows {
+            notes.entry(row.conversation_id.clone()).or_default().push(row);
+        }
+    }
+    Ok(notes)
 }
 
 /// The customers of the batch whose searchable text (name, email) changes.

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashSet};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
-use crate::domain::{Conversation, Customer, ImportedConversation, User, WorkspaceId};
+use crate::domain::{Conversation, Customer, ImportedConversation, Note, User, WorkspaceId};
 use crate::error::AppError;
 use crate::store::chunked::insert_chunked;
 use crate::store::entity::{conversation, conversation_tag, customer, message, note, user};
@@ -72,6 +72,8 @@ pub(super) struct NotesReplaced {
     /// The file's conversations whose notes were left out: notes with the id of a note
     /// `addConversationNote` wrote, which stays as written.
     pub(super) left_out_of: BTreeSet<String>,
+    /// The ids of those notes.
+    pub(super) kept_by_actions: HashSet<String>,
 }
 
 /// Replaces the tags, messages and imported notes of these conversations with the file's.
@@ -126,7 +128,7 @@ async fn replace_notes<C: ConnectionTrait>(
         .map(|n| n.conversation_id.clone())
         .collect();
     insert_chunked(db, note_rows(workspace, conversations, &taken.by_actions), None).await?;
-    Ok(NotesReplaced { moved_from: taken.moved_from, left_out_of })
+    Ok(NotesReplaced { moved_from: taken.moved_from, left_out_of, kept_by_actions: taken.by_actions })
 }
 
 async fn delete_imported_notes<C: ConnectionTrait>(
@@ -225,12 +227,57 @@ fn conversation_row(workspace: &WorkspaceId, c: &Conversation) -> conversation::
         summary: Set(c.summary.clone()),
         messages_count: Set(c.messages_count),
         unread_count: Set(c.unread_count),
-        metadata: Set(serde_json::Value::Object(c.metadata.clone()).to_string()),
+        metadata: Set(metadata_text(c)),
         created_at: Set(c.created_at),
         last_activity_at: Set(c.last_activity_at),
         resolved_at: Set(c.resolved_at),
         resolution_notes: Set(c.resolution_notes.clone()),
     }
+}
+
+/// Whether upserting `c` leaves `row` as it is: every column [`conversation_row`]
+/// writes holds what it would write.
+pub(super) fn row_holds(row: &conversation::Model, c: &Conversation) -> bool {
+    let conversation::Model {
+        seq: _,
+        workspace_id: _,
+        id,
+        channel,
+        status,
+        priority,
+        priority_rank,
+        customer_id,
+        assignee_id,
+        summary,
+        messages_count,
+        unread_count,
+        metadata,
+        created_at,
+        last_activity_at,
+        resolved_at,
+        resolution_notes,
+    } = row;
+    *id == c.id
+        && channel == c.channel.as_str()
+        && status == c.status.as_str()
+        && priority == c.priority.as_str()
+        && *priority_rank == c.priority.rank()
+        && *customer_id == c.customer_id
+        && *assignee_id == c.assignee_id
+        && *summary == c.summary
+        && *messages_count == c.messages_count
+        && *unread_count == c.unread_count
+        && *metadata == metadata_text(c)
+        && *created_at == c.created_at
+        && *last_activity_at == c.last_activity_at
+        && *resolved_at == c.resolved_at
+        && *resolution_notes == c.resolution_notes
+}
+
+/// The `metadata` column as written: the JSON text, its keys in their order (compared
+/// as text, so that a change of order is a change).
+fn metadata_text(c: &Conversation) -> String {
+    serde_json::Value::Object(c.metadata.clone()).to_string()
 }
 
 fn tag_rows(workspace: &WorkspaceId, conversations: &[&ImportedConversation]) -> Vec<conversation_tag::ActiveModel> {
@@ -264,17 +311,25 @@ fn message_rows(workspace: &WorkspaceId, conversations: &[&ImportedConversation]
         .collect()
 }
 
-/// The file's notes as rows: the first of each id, none with an id an action's note keeps.
+/// The file's notes as they are written: the first of each id, none with an id an
+/// action's note keeps.
+pub(super) fn written_notes<'a>(
+    conversations: &'a [&'a ImportedConversation],
+    kept_by_actions: &'a HashSet<String>,
+) -> impl Iterator<Item = &'a Note> + 'a {
+    let mut seen_notes = HashSet::new();
+    conversations
+        .iter()
+        .flat_map(|c| c.notes.iter())
+        .filter(move |n| seen_notes.insert(n.id.as_str()) && !kept_by_actions.contains(&n.id))
+}
+
 fn note_rows(
     workspace: &WorkspaceId,
     conversations: &[&ImportedConversation],
     kept_by_actions: &HashSet<String>,
 ) -> Vec<note::ActiveModel> {
-    let mut seen_notes = HashSet::new();
-    conversations
-        .iter()
-        .flat_map(|c| c.notes.iter())
-        .filter(|n| seen_notes.insert(n.id.as_str()) && !kept_by_actions.contains(&n.id))
+    written_notes(conversations, kept_by_actions)
         .map(|n| note::ActiveModel {
             workspace_id: Set(workspace.as_str().to_owned()),
             conversation_id: Set(n.conversation_id.clone()),
