@@ -72,13 +72,12 @@ pub async fn upgrade_or_next(State(state): State<HttpState>, request: Request, n
     };
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let headers = parts.headers;
-    upgrade
-        .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .max_message_size(state.limits.max_body_bytes)
-        .on_upgrade(move |socket| async move {
+    upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).max_message_size(state.limits.max_body_bytes).on_upgrade(
+        move |socket| async move {
             serve(socket, state, protocol, headers, peer).await;
             drop(place);
-        })
+        },
+    )
 }
 
 /// Who a socket runs for, once `connection_init` admitted it.

@@ -24,7 +24,15 @@ impl Gateway {
     async fn start(database_url: &str) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new(env!("CARGO_BIN_EXE_inbox-gateway"))
-            .args(["--database-url", database_url, "serve", "--bind", &format!("127.0.0.1:{port}"), "--rate-limit", "0"])
+            .args([
+                "--database-url",
+                database_url,
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--rate-limit",
+                "0",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -42,7 +50,10 @@ impl Gateway {
     async fn wait_for_metric(&self, name: &str, value: f64) {
         for _ in 0..400 {
             let text = reqwest::get(format!("{}/metrics", self.address)).await.unwrap().text().await.unwrap();
-            let found = text.lines().find(|l| l.starts_with(&format!("{name} "))).and_then(|l| l.split(' ').nth(1)?.parse().ok());
+            let found = text
+                .lines()
+                .find(|l| l.starts_with(&format!("{name} ")))
+                .and_then(|l| l.split(' ').nth(1)?.parse().ok());
             if found == Some(value) {
                 return;
             }
@@ -110,7 +121,8 @@ async fn concurrent_writes_through_one_process_reach_another_in_commit_order_and
                 for i in 0..EACH {
                     let query = tag(&id, &format!("t{i}"));
                     let answer = crate::helpers::answer(
-                        crate::helpers::graphql_post(&client, &address, (&key, &workspace)).json(&json!({"query": query})),
+                        crate::helpers::graphql_post(&client, &address, (&key, &workspace))
+                            .json(&json!({"query": query})),
                     )
                     .await;
                     answer.data();
