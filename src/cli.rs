@@ -156,10 +156,11 @@ pub struct ServeArgs {
     /// Seconds between pings on an idle WebSocket (one silent for two is closed).
     #[arg(long, env = "INBOX_WS_PING_INTERVAL", default_value_t = 15.0)]
     pub ws_ping_interval: f64,
-    /// Seconds between reads of the event log when nothing woke the reader (the way
-    /// gateways sharing a SQLite file hear each other; a safety net on PostgreSQL).
-    #[arg(long, env = "INBOX_LIVE_POLL_INTERVAL", default_value_t = 0.25)]
-    pub live_poll_interval: f64,
+    /// Seconds between reads of the event log's heads when nothing woke the reader (the
+    /// way gateways sharing a SQLite file hear each other; a safety net beside
+    /// PostgreSQL's NOTIFY). Default: 0.25 on SQLite, 5 on PostgreSQL.
+    #[arg(long, env = "INBOX_LIVE_POLL_INTERVAL")]
+    pub live_poll_interval: Option<f64>,
 }
 
 /// A setting that is on or off.

@@ -156,6 +156,34 @@ impl Feeds {
         }
     }
 
+    /// The watched workspaces whose log is ahead of their feed (one query for them all),
+    /// and those named; every watched one when the heads cannot be read.
+    async fn behind(&self, named: HashSet<WorkspaceId>) -> Vec<WorkspaceId> {
+        let positions: Vec<(WorkspaceId, i64)> = self
+            .feeds
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|(workspace, feed)| (workspace.clone(), feed.last))
+            .collect();
+        let watched: Vec<WorkspaceId> = positions.iter().map(|(w, _)| w.clone()).collect();
+        let heads = match self.store.event_heads(&watched).await {
+            Ok(heads) => heads,
+            Err(err) => {
+                tracing::warn!(error = %err, "live updates: could not read the event log's heads");
+                return watched;
+            }
+        };
+        let mut behind: HashSet<WorkspaceId> = named;
+        behind.extend(
+            positions
+                .into_iter()
+                .filter(|(workspace, last)| heads.get(workspace.as_str()).is_some_and(|head| head > last))
+                .map(|(workspace, _)| workspace),
+        );
+        behind.into_iter().collect()
+    }
+
     /// Reads the workspace's events after its feed's position and hands them out.
     async fn read(&self, workspace: &WorkspaceId) -> Result<(), AppError> {
         loop {
@@ -345,7 +373,7 @@ pub(crate) fn spawn_reader(feeds: &Arc<Feeds>) {
             let Some(feeds) = weak.upgrade() else { return };
             let (named, all) = std::mem::take(&mut *feeds.woken.lock().unwrap_or_else(PoisonError::into_inner));
             let workspaces: Vec<WorkspaceId> = if all {
-                feeds.feeds.lock().unwrap_or_else(PoisonError::into_inner).keys().cloned().collect()
+                feeds.behind(named).await
             } else {
                 named.into_iter().collect()
             };

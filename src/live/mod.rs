@@ -37,8 +37,10 @@ pub struct LiveLimits {
     pub subscriber_buffer: usize,
     /// An idle socket is pinged this often; one silent for two intervals is closed.
     pub ping_interval: Duration,
-    /// The event log is read at least this often (other processes' commits on SQLite).
-    pub poll_interval: Duration,
+    /// The event log's heads are read at least this often: how processes sharing a
+    /// SQLite file hear each other, a safety net beside PostgreSQL's `NOTIFY`. `None`:
+    /// 250 ms on SQLite, 5 s on PostgreSQL.
+    pub poll_interval: Option<Duration>,
     /// A socket's API key is checked this often (a revoked key's sockets are closed).
     pub key_check_interval: Duration,
     /// A socket must complete `connection_init` within this.
@@ -51,7 +53,7 @@ impl Default for LiveLimits {
             max_subscriptions_per_key: 100,
             subscriber_buffer: 1_000,
             ping_interval: Duration::from_secs(15),
-            poll_interval: Duration::from_millis(250),
+            poll_interval: None,
             key_check_interval: Duration::from_secs(2),
             init_timeout: Duration::from_secs(10),
         }

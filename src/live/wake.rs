@@ -16,7 +16,9 @@ use crate::store::{Store, EVENTS_CHANNEL};
 /// The listener connection's `application_name`, by which an operator (or a test) finds it.
 pub const LISTENER_NAME: &str = "inbox-gateway-listener";
 
-pub(crate) fn spawn(store: &Store, feeds: &Arc<Feeds>, poll: Duration) {
+pub(crate) fn spawn(store: &Store, feeds: &Arc<Feeds>, poll: Option<Duration>) {
+    let postgres = store.backend() == DatabaseBackend::Postgres;
+    let poll = poll.unwrap_or(if postgres { Duration::from_secs(5) } else { Duration::from_millis(250) });
     let mut commits = store.commits();
     let weak = Arc::downgrade(feeds);
     tokio::spawn(async move {
@@ -40,7 +42,7 @@ pub(crate) fn spawn(store: &Store, feeds: &Arc<Feeds>, poll: Duration) {
             feeds.wake(None);
         }
     });
-    if store.backend() == DatabaseBackend::Postgres {
+    if postgres {
         tokio::spawn(listen(store.url().to_owned(), Arc::downgrade(feeds)));
     }
 }

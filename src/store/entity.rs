@@ -184,6 +184,20 @@ pub mod activity_event {
     no_relations!();
 }
 
+pub mod event_head {
+    use sea_orm::entity::prelude::*;
+
+    /// Where each workspace's event counter stands (see `store::events`).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "event_heads")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub workspace_id: String,
+        pub position: i64,
+    }
+    no_relations!();
+}
+
 pub mod conversation_count {
     use sea_orm::entity::prelude::*;
 

@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 use tracing::instrument;
 
 use super::chunked::insert_chunked;
-use super::entity::activity_event;
+use super::entity::{activity_event, event_head};
 use super::{convert, search_index, Store, INSERT_CHUNK};
 use crate::domain::{
     new_id, ActivityEvent, ActivityKind, Conversation, FilterFacts, SearchText, Timestamp, WorkspaceId,
@@ -214,6 +214,24 @@ impl Store {
             .await
             .map_err(|e| self.observe(e))?;
         Ok(last.flatten().unwrap_or(0))
+    }
+
+    /// The positions the workspaces' counters stand at, as committed (a workspace without
+    /// events is absent): one query, however many workspaces.
+    #[instrument(name = "db.events.heads", skip_all, err(level = "debug"))]
+    pub async fn event_heads(&self, workspaces: &[WorkspaceId]) -> Result<HashMap<String, i64>, AppError> {
+        let mut heads = HashMap::with_capacity(workspaces.len());
+        for chunk in workspaces.chunks(INSERT_CHUNK) {
+            let ids = chunk.iter().map(WorkspaceId::as_str);
+            let rows: Vec<(String, i64)> = event_head::Entity::find()
+                .filter(event_head::Column::WorkspaceId.is_in(ids))
+                .into_tuple()
+                .all(self.db())
+                .await
+                .map_err(|e| self.observe(e))?;
+            heads.extend(rows);
+        }
+        Ok(heads)
     }
 
     /// The workspace's committed events after `after`, in commit order, at most `limit`.

@@ -169,7 +169,7 @@ async fn concurrent_writes_through_one_process_reach_another_in_commit_order_and
 #[tokio::test]
 async fn a_dropped_listener_connection_is_made_again_and_what_was_committed_meanwhile_arrives() {
     // With a poll far away, only NOTIFY (and the read after listening again) can bring events.
-    let app = spawn_app_with(|config| config.limits.live.poll_interval = Duration::from_secs(600)).await;
+    let app = spawn_app_with(|config| config.limits.live.poll_interval = Some(Duration::from_secs(600))).await;
     if !app.database_url.starts_with("postgres") {
         return; // SQLite processes hear each other by polling, which the test above covers.
     }
