@@ -161,8 +161,7 @@ impl ServeArgs {
         limits.live.max_subscriptions_per_key = positive("max-subscriptions-per-key", self.max_subscriptions_per_key)?;
         limits.live.subscriber_buffer = positive("subscriber-buffer", self.subscriber_buffer)?;
         limits.live.ping_interval = seconds("ws-ping-interval", self.ws_ping_interval)?;
-        limits.live.poll_interval =
-            self.live_poll_interval.map(|s| seconds("live-poll-interval", s)).transpose()?;
+        limits.live.poll_interval = self.live_poll_interval.map(|s| seconds("live-poll-interval", s)).transpose()?;
         Ok(())
     }
 }

@@ -72,12 +72,18 @@ pub async fn upgrade_or_next(State(state): State<HttpState>, request: Request, n
     };
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let headers = parts.headers;
-    upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).max_message_size(state.limits.max_body_bytes).on_upgrade(
-        move |socket| async move {
+    // Clients send little (a subscribe now and then), and tungstenite zero-fills its whole
+    // read buffer each time it looks for a message, which the protocol does once for every
+    // event it sends: 4 KiB rather than the default 128 KiB (it still grows for a large
+    // message, up to the body limit).
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .max_message_size(state.limits.max_body_bytes)
+        .read_buffer_size(4096)
+        .on_upgrade(move |socket| async move {
             serve(socket, state, protocol, headers, peer).await;
             drop(place);
-        },
-    )
+        })
 }
 
 /// Who a socket runs for, once `connection_init` admitted it.

@@ -372,11 +372,8 @@ pub(crate) fn spawn_reader(feeds: &Arc<Feeds>) {
         loop {
             let Some(feeds) = weak.upgrade() else { return };
             let (named, all) = std::mem::take(&mut *feeds.woken.lock().unwrap_or_else(PoisonError::into_inner));
-            let workspaces: Vec<WorkspaceId> = if all {
-                feeds.behind(named).await
-            } else {
-                named.into_iter().collect()
-            };
+            let workspaces: Vec<WorkspaceId> =
+                if all { feeds.behind(named).await } else { named.into_iter().collect() };
             if workspaces.is_empty() && !all {
                 // A wake-up between the take and here left a permit: this returns at once.
                 let _ = tokio::time::timeout(IDLE_CHECK, feeds.wake.notified()).await;
