@@ -148,6 +148,9 @@ async fn concurrent_writes_through_one_process_reach_another_in_commit_order_and
         // Commit order: positions only grow, none twice.
         let positions: Vec<i64> = events.iter().map(position).collect();
         assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+        // And so do the cursors, as strings.
+        let cursors: Vec<&str> = events.iter().map(|e| e["cursor"].as_str().unwrap()).collect();
+        assert!(cursors.windows(2).all(|w| w[0] < w[1]), "{cursors:?}");
         // Every event exactly once: those stored since the subscription began.
         let ids_seen: Vec<&str> = events.iter().map(|e| e["event"]["id"].as_str().unwrap()).collect();
         let distinct: HashSet<&str> = ids_seen.iter().copied().collect();
