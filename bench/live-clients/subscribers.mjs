@@ -54,10 +54,10 @@ function parseAt(at) {
   return whole + frac;
 }
 
-// A cursor is base64url("event:<position>").
+// A cursor is "e" and the event's position in 16 hex digits (the gateway's own format,
+// read here only to check the order and completeness of what arrived).
 function position(cursor) {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  return text.startsWith('event:') ? Number(text.slice(6)) : NaN;
+  return /^e[0-9a-f]{16}$/.test(cursor) ? Number.parseInt(cursor.slice(1), 16) : NaN;
 }
 
 const problems = [];
