@@ -28,6 +28,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures::stream::BoxStream;
 use futures::{SinkExt as _, StreamExt as _};
+use tracing::Instrument as _;
 
 use super::auth::{self, WORKSPACE_HEADER};
 use super::HttpState;
@@ -35,6 +36,7 @@ use crate::domain::WorkspaceId;
 use crate::error::AppError;
 use crate::graphql::{inputs_check, LiveSession, Loaders, RequestContext};
 use crate::live::{Close, Closer, SocketGuard};
+use crate::telemetry::RequestId;
 
 /// Upgrades a WebSocket request to `/graphql`; passes any other on.
 pub async fn upgrade_or_next(State(state): State<HttpState>, request: Request, next: Next) -> Response {
@@ -71,6 +73,10 @@ pub async fn upgrade_or_next(State(state): State<HttpState>, request: Request, n
             .into_response();
     };
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    // The socket outlives its upgrade request's span: it gets one of its own, with the
+    // request's id, and its workspace once admitted.
+    let request_id = parts.extensions.get::<RequestId>().map(|id| id.0.clone()).unwrap_or_default();
+    let span = tracing::info_span!("websocket", request_id = %request_id, workspace = tracing::field::Empty);
     let headers = parts.headers;
     // Clients send little (a subscribe now and then), and tungstenite zero-fills its whole
     // read buffer each time it looks for a message, which the protocol does once for every
@@ -81,7 +87,7 @@ pub async fn upgrade_or_next(State(state): State<HttpState>, request: Request, n
         .max_message_size(state.limits.max_body_bytes)
         .read_buffer_size(4096)
         .on_upgrade(move |socket| async move {
-            serve(socket, state, protocol, headers, peer).await;
+            serve(socket, state, protocol, headers, peer).instrument(span).await;
             drop(place);
         })
 }
@@ -254,6 +260,7 @@ async fn serve(
             let credentials = credentials(&payload, &headers);
             match auth::admit(&state, &credentials, peer).await {
                 Ok(caller) => {
+                    tracing::Span::current().record("workspace", caller.workspace.as_str());
                     let registered = state.app.live.authenticated(&caller.key_hash, closer);
                     let admitted =
                         Session { workspace: caller.workspace, key_hash: caller.key_hash, _registered: registered };
@@ -277,6 +284,7 @@ async fn serve(
     let init_deadline = tokio::time::sleep(limits.init_timeout);
     let mut init_deadline = pin!(init_deadline);
 
+    let opened = Instant::now();
     let close = loop {
         tokio::select! {
             biased;
@@ -320,8 +328,9 @@ async fn serve(
     if let Some(why) = close {
         let frame = CloseFrame { code: why.code, reason: why.reason.into() };
         let _ = sink.send(Message::Close(Some(frame))).await;
-        tracing::debug!(code = why.code, reason = why.reason, "websocket closed");
     }
+    let (code, reason) = close.map_or((1000, "by the client"), |why| (why.code, why.reason));
+    tracing::info!(code, reason, seconds = opened.elapsed().as_secs(), "websocket closed");
     let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
 }
 
