@@ -241,15 +241,26 @@ async fn serve(
     let (mut sink, incoming) = socket.split();
 
     let heard_in = Arc::clone(&heard);
+    let ids = Arc::new(Mutex::new(OperationIds::default()));
+    let (ids_in, closer_in) = (Arc::clone(&ids), closer.clone());
+    let tracks_ids = protocol == WebSocketProtocols::GraphQLWS;
     let messages = incoming
         .take_while(|message| std::future::ready(matches!(message, Ok(m) if !matches!(m, Message::Close(_)))))
         .filter_map(move |message| {
             *heard_in.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
-            std::future::ready(match message {
+            let bytes = match message {
                 Ok(Message::Text(text)) => Some(axum::body::Bytes::from(text)),
                 Ok(Message::Binary(bytes)) => Some(bytes),
                 _ => None,
-            })
+            };
+            let bytes = bytes.filter(|bytes| {
+                let taken = tracks_ids && !ids_in.lock().unwrap_or_else(PoisonError::into_inner).client_sent(bytes);
+                if taken {
+                    closer_in.close(Close::DUPLICATE_ID);
+                }
+                !taken
+            });
+            std::future::ready(bytes)
         });
 
     let init = {
@@ -314,6 +325,9 @@ async fn serve(
                         }
                         break Some(why);
                     }
+                    if tracks_ids {
+                        ids.lock().unwrap_or_else(PoisonError::into_inner).server_sent(&text);
+                    }
                     if sink.send(Message::Text(text.into())).await.is_err() {
                         break None;
                     }
@@ -332,6 +346,47 @@ async fn serve(
     let (code, reason) = close.map_or((1000, "by the client"), |why| (why.code, why.reason));
     tracing::info!(code, reason, seconds = opened.elapsed().as_secs(), "websocket closed");
     let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
+}
+
+/// The ids of a graphql-transport-ws socket's operations in progress: a subscribe with an
+/// id still in use closes the socket with 4409, as the protocol says (async-graphql
+/// would silently replace the operation).
+#[derive(Default)]
+struct OperationIds(std::collections::HashSet<String>);
+
+#[derive(serde::Deserialize)]
+struct Envelope {
+    #[serde(rename = "type")]
+    kind: String,
+    id: Option<String>,
+}
+
+impl OperationIds {
+    /// Notes a client message; false for a subscribe whose id is in use.
+    fn client_sent(&mut self, message: &[u8]) -> bool {
+        let Ok(Envelope { kind, id: Some(id) }) = serde_json::from_slice::<Envelope>(message) else { return true };
+        match kind.as_str() {
+            "subscribe" => self.0.insert(id),
+            "complete" => {
+                self.0.remove(&id);
+                true
+            }
+            _ => true,
+        }
+    }
+
+    /// Notes a server message: an operation's `complete` or `error` ends it (its `next`
+    /// messages, by far the most, are told apart without parsing them).
+    fn server_sent(&mut self, message: &str) {
+        if message.starts_with(r#"{"type":"next""#) {
+            return;
+        }
+        if let Ok(Envelope { kind, id: Some(id) }) = serde_json::from_str::<Envelope>(message) {
+            if kind == "complete" || kind == "error" {
+                self.0.remove(&id);
+            }
+        }
+    }
 }
 
 /// async-graphql's own closes, in the codes graphql-transport-ws gives them.

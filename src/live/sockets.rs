@@ -25,6 +25,7 @@ impl Close {
     pub const REVOKED: Self = Self { code: 4401, reason: "API key revoked" };
     pub const FORBIDDEN: Self = Self { code: 4403, reason: "Forbidden" };
     pub const TOO_SLOW: Self = Self { code: 4429, reason: "Subscriber too slow; resume with the last cursor" };
+    pub const DUPLICATE_ID: Self = Self { code: 4409, reason: "Subscriber for this id already exists" };
     pub const INIT_TIMEOUT: Self = Self { code: 4408, reason: "Connection initialisation timeout" };
     pub const GOING_AWAY: Self = Self { code: 1001, reason: "Server shutting down" };
     pub const NO_PONG: Self = Self { code: 1001, reason: "No answer to pings" };

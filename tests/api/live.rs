@@ -499,3 +499,23 @@ async fn an_events_conversation_keeps_its_tags_in_the_order_they_were_added() {
     assert_eq!(events[1]["conversation"]["tags"], json!(["zeta", "alpha", "mid"]));
     socket.close().await;
 }
+
+#[tokio::test]
+async fn a_subscribe_with_an_id_in_use_closes_4409_and_a_completed_id_may_be_reused() {
+    let app = spawn_app().await;
+    two_open(&app).await;
+    let mut socket = Socket::ready(&app).await;
+    socket.events("1", json!(null), None).await;
+    wait_for_metric(&app, "inbox_live_subscriptions", 1.0).await;
+    socket.send(json!({"id": "1", "type": "complete"})).await;
+    // async-graphql acknowledges the completion.
+    assert_eq!(socket.json().await, json!({"type": "complete", "id": "1"}));
+    wait_for_metric(&app, "inbox_live_subscriptions", 0.0).await;
+    // Completed: the id is free again.
+    socket.events("1", json!(null), None).await;
+    wait_for_metric(&app, "inbox_live_subscriptions", 1.0).await;
+    mutate(&app, &tag("c1", "reused")).await;
+    assert_eq!(socket.event("1").await["event"]["details"]["tags"], json!(["reused"]));
+    socket.events("1", json!(null), None).await;
+    assert_eq!(socket.closed().await.0, 4409);
+}
