@@ -334,17 +334,21 @@ impl Facts {
     }
 
     fn into_facts(self) -> Result<FilterFacts, AppError> {
-        let corrupt = || AppError::internal(anyhow::anyhow!("an event's snapshot has a bad value"));
         Ok(FilterFacts {
-            status: self.status.parse().map_err(|_| corrupt())?,
-            channel: self.channel.parse().map_err(|_| corrupt())?,
-            priority: self.priority.parse().map_err(|_| corrupt())?,
+            status: stored(&self.status)?,
+            channel: stored(&self.channel)?,
+            priority: stored(&self.priority)?,
             assignee_id: self.assignee_id,
             customer_id: self.customer_id,
             created_at: self.created_at,
             tags: self.tags,
         })
     }
+}
+
+/// An enum value of a snapshot; one that does not parse is a corrupt store.
+fn stored<T: std::str::FromStr>(value: &str) -> Result<T, AppError> {
+    value.parse().map_err(|_| AppError::internal(anyhow::anyhow!("an event's snapshot has a bad value {value:?}")))
 }
 
 /// The conversation as a change left it.
@@ -389,11 +393,10 @@ impl Snapshot {
     }
 
     fn into_conversation(self) -> Result<(Conversation, Vec<String>), AppError> {
-        let corrupt = || AppError::internal(anyhow::anyhow!("an event's snapshot has a bad value"));
         let conversation = Conversation {
-            channel: self.channel.parse().map_err(|_| corrupt())?,
-            status: self.status.parse().map_err(|_| corrupt())?,
-            priority: self.priority.parse().map_err(|_| corrupt())?,
+            channel: stored(&self.channel)?,
+            status: stored(&self.status)?,
+            priority: stored(&self.priority)?,
             id: self.id,
             customer_id: self.customer_id,
             assignee_id: self.assignee_id,
