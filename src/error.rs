@@ -33,6 +33,10 @@ pub enum AppError {
     /// The request body is not JSON (`BAD_USER_INPUT`, field `body`).
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The document cannot be read (`GRAPHQL_PARSE_FAILED`): not GraphQL, or nested
+    /// deeper than the gateway reads.
+    #[error("{0}")]
+    ParseFailed(String),
     #[error("internal server error")]
     Internal(#[source] anyhow::Error),
 }
@@ -74,6 +78,7 @@ impl AppError {
             Self::ServiceUnavailable(_) | Self::Overloaded(_) => code::SERVICE_UNAVAILABLE,
             Self::RateLimited { .. } => code::RATE_LIMITED,
             Self::PayloadTooLarge(_) | Self::UnsupportedMediaType(_) => code::BAD_USER_INPUT,
+            Self::ParseFailed(_) => code::GRAPHQL_PARSE_FAILED,
             Self::Internal(_) => code::INTERNAL_SERVER_ERROR,
         }
     }
@@ -90,7 +95,7 @@ impl AppError {
     /// The HTTP status of a response that fails with this error as a whole.
     pub fn http_status(&self) -> StatusCode {
         match self {
-            Self::BadUserInput { .. } => StatusCode::BAD_REQUEST,
+            Self::BadUserInput { .. } | Self::ParseFailed(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,

@@ -31,7 +31,7 @@ use futures::{SinkExt as _, StreamExt as _};
 use tracing::Instrument as _;
 
 use super::auth::{self, WORKSPACE_HEADER};
-use super::HttpState;
+use super::{nesting, HttpState};
 use crate::domain::WorkspaceId;
 use crate::error::AppError;
 use crate::graphql::{inputs_check, LiveSession, Loaders, RequestContext};
@@ -121,6 +121,10 @@ impl Executor for SocketExecutor {
             let err = AppError::Unauthenticated("connection_init has not been acknowledged");
             return error_stream(&err);
         };
+        // Bounded before async-graphql's recursive parser sees the document.
+        if let Err(too_deep) = nesting::check_request(&request) {
+            return error_stream(&AppError::ParseFailed(too_deep.to_string()));
+        }
         if let Err(wait) = self.state.rate_limiter.check(&session.key_hash) {
             self.state.metrics.rate_limited();
             let seconds = auth::retry_seconds(wait).max(1);
@@ -311,8 +315,10 @@ async fn serve(
                 if silent > limits.ping_interval * 2 {
                     break Some(Close::NO_PONG);
                 }
-                if sink.send(Message::Ping(axum::body::Bytes::new())).await.is_err() {
-                    break None;
+                match deliver(&mut sink, Message::Ping(axum::body::Bytes::new()), &mut closes, limits.ping_interval).await {
+                    Delivery::Sent => {}
+                    Delivery::Closed(why) => break Some(why),
+                    Delivery::Failed => break None,
                 }
             }
             message = protocol_messages.next() => match message {
@@ -321,15 +327,17 @@ async fn serve(
                     if let Ok(why) = closes.try_recv() {
                         // A refused connection_init: the old protocol's connection_error first.
                         if protocol == WebSocketProtocols::SubscriptionsTransportWS {
-                            let _ = sink.send(Message::Text(text.into())).await;
+                            let _ = tokio::time::timeout(CLOSING_WRITE, sink.send(Message::Text(text.into()))).await;
                         }
                         break Some(why);
                     }
                     if tracks_ids {
                         ids.lock().unwrap_or_else(PoisonError::into_inner).server_sent(&text);
                     }
-                    if sink.send(Message::Text(text.into())).await.is_err() {
-                        break None;
+                    match deliver(&mut sink, Message::Text(text.into()), &mut closes, limits.ping_interval).await {
+                        Delivery::Sent => {}
+                        Delivery::Closed(why) => break Some(why),
+                        Delivery::Failed => break None,
                     }
                 }
                 Some(WsMessage::Close(code, reason)) => {
@@ -341,11 +349,43 @@ async fn serve(
     };
     if let Some(why) = close {
         let frame = CloseFrame { code: why.code, reason: why.reason.into() };
-        let _ = sink.send(Message::Close(Some(frame))).await;
+        let _ = tokio::time::timeout(CLOSING_WRITE, sink.send(Message::Close(Some(frame)))).await;
     }
     let (code, reason) = close.map_or((1000, "by the client"), |why| (why.code, why.reason));
     tracing::info!(code, reason, seconds = opened.elapsed().as_secs(), "websocket closed");
-    let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
+    let _ = tokio::time::timeout(CLOSING_WRITE, sink.close()).await;
+}
+
+/// How long the last frames of a closing socket may take to leave; a peer that reads
+/// nothing then simply loses the connection.
+const CLOSING_WRITE: Duration = Duration::from_secs(1);
+
+/// How a write to a socket ended.
+enum Delivery {
+    Sent,
+    /// A close was asked for while the peer was not reading: it goes first.
+    Closed(Close),
+    /// The connection failed, or the peer took no frame within the write limit.
+    Failed,
+}
+
+/// Writes one frame without depending on the peer reading it: a close asked for
+/// meanwhile (too slow, key revoked, shutdown) wins, and a frame not taken within
+/// `limit` ends the socket.
+async fn deliver(
+    sink: &mut futures::stream::SplitSink<WebSocket, Message>,
+    message: Message,
+    closes: &mut tokio::sync::mpsc::UnboundedReceiver<Close>,
+    limit: Duration,
+) -> Delivery {
+    tokio::select! {
+        biased;
+        Some(why) = closes.recv() => Delivery::Closed(why),
+        sent = tokio::time::timeout(limit, sink.send(message)) => match sent {
+            Ok(Ok(())) => Delivery::Sent,
+            Ok(Err(_)) | Err(_) => Delivery::Failed,
+        },
+    }
 }
 
 /// The ids of a graphql-transport-ws socket's operations in progress: a subscribe with an

@@ -18,6 +18,32 @@ pub fn check_variables(json: &str) -> Result<(), TooDeep> {
     check(json.as_bytes(), Syntax::Json, MAX_NESTING + 1).map_err(|_| TooDeep { limit: MAX_NESTING })
 }
 
+/// A request that arrived already decoded (a WebSocket message, decoded by the protocol
+/// with serde_json's own recursion limit): its document and its variables, bounded as
+/// every other transport bounds them before anything recursive touches the document.
+pub fn check_request(request: &async_graphql::Request) -> Result<(), TooDeep> {
+    check_document(&request.query)?;
+    let deepest = request.variables.iter().map(|(_, value)| value_depth(value, 0)).max().unwrap_or(0);
+    if deepest > MAX_NESTING {
+        return Err(TooDeep { limit: MAX_NESTING });
+    }
+    Ok(())
+}
+
+/// How deep a value nests below `depth` levels (a scalar adds none), counting no
+/// further than just past the bound.
+fn value_depth(value: &async_graphql::Value, depth: usize) -> usize {
+    let children: Box<dyn Iterator<Item = &async_graphql::Value>> = match value {
+        async_graphql::Value::List(items) => Box::new(items.iter()),
+        async_graphql::Value::Object(fields) => Box::new(fields.values()),
+        _ => return depth,
+    };
+    if depth + 1 > MAX_NESTING {
+        return depth + 1;
+    }
+    children.map(|v| value_depth(v, depth + 1)).max().unwrap_or(depth + 1)
+}
+
 /// A POST body: the request object and its variables object (two levels) around
 /// values nesting at most [`MAX_NESTING`] levels.
 pub fn check_body(json: &[u8]) -> Result<(), TooDeep> {
@@ -131,6 +157,29 @@ mod tests {
         assert!(graphql("{ a # [[[[[[[[\n }", 1));
         assert!(check(br#"{"q": "{{{{{{\"{{{{"}"#, Syntax::Json, 1).is_ok());
         assert!(check(br##"{"q": 1, "x": "#"}"##, Syntax::Json, 1).is_ok());
+    }
+
+    #[test]
+    fn a_decoded_requests_document_and_variables_are_bounded() {
+        let deep = |n: usize| {
+            format!(
+                "subscription {{ conversationEvents(filter: {}{}) {{ cursor }} }}",
+                "{a: [".repeat(n),
+                "]}".repeat(n)
+            )
+        };
+        assert!(check_request(&async_graphql::Request::new(deep(10))).is_ok());
+        assert!(check_request(&async_graphql::Request::new(deep(1_800))).is_err());
+        let nested = |n: usize| {
+            let mut value = serde_json::json!(1);
+            for _ in 0..n {
+                value = serde_json::json!([value]);
+            }
+            async_graphql::Request::new("{ __typename }")
+                .variables(async_graphql::Variables::from_json(serde_json::json!({ "v": value })))
+        };
+        assert!(check_request(&nested(MAX_NESTING)).is_ok());
+        assert!(check_request(&nested(MAX_NESTING + 1)).is_err());
     }
 
     #[test]

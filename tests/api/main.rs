@@ -26,6 +26,7 @@ mod introspection;
 mod limits;
 mod list;
 mod live;
+mod live_hardening;
 mod live_match;
 mod live_processes;
 mod load;
