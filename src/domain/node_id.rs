@@ -52,7 +52,8 @@ impl NodeId {
         let text = String::from_utf8(bytes).map_err(|_| malformed())?;
         let (type_name, id) = text.split_once(':').ok_or_else(malformed)?;
         let kind = NodeKind::ALL.into_iter().find(|k| k.type_name() == type_name).ok_or_else(malformed)?;
-        if id.is_empty() {
+        // No stored id holds a NUL (PostgreSQL text cannot), so no nodeId given out does.
+        if id.is_empty() || id.contains('\0') {
             return Err(malformed());
         }
         Ok(Self { kind, id: id.to_owned() })
@@ -68,6 +69,11 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn a_nul_in_the_id_is_not_a_node_id_of_this_api() {
+        assert!(NodeId::parse(&URL_SAFE_NO_PAD.encode("Conversation:conv\0x")).is_err());
+    }
 
     #[test]
     fn round_trips_and_reads_as_documented() {

@@ -127,7 +127,9 @@ pub async fn get(
             let caller = respond.admit(&headers, peer.ip()).await?;
             let mut request = request_from_query_string(&query).map_err(|message| respond.parse_failed(&message))?;
             // A persisted query is looked up first: it may be a mutation, which GET may not run.
-            respond.resolve_persisted(&mut request).map_err(|answer| respond.render(StatusCode::OK, *answer))?;
+            respond
+                .resolve_persisted(&caller, &mut request)
+                .map_err(|answer| respond.render(StatusCode::OK, *answer))?;
             if Operation::of(&mut request).is_mutation {
                 return Err(respond.error(
                     StatusCode::METHOD_NOT_ALLOWED,
@@ -423,8 +425,12 @@ impl<'a> Responder<'a> {
 
     /// A request that names a persisted query gets its text (or remembers it); `Err` is
     /// the answer when it cannot run.
-    fn resolve_persisted(&self, request: &mut async_graphql::Request) -> Result<(), Box<async_graphql::Response>> {
-        let error = match self.state.persisted.resolve(request) {
+    fn resolve_persisted(
+        &self,
+        caller: &Caller,
+        request: &mut async_graphql::Request,
+    ) -> Result<(), Box<async_graphql::Response>> {
+        let error = match self.state.persisted.resolve(&caller.workspace, request) {
             Ok(()) => return Ok(()),
             // The message Apollo's link looks for, beside the contract's code.
             Err(Unresolved::NotFound) => coded_error(code::PERSISTED_QUERY_NOT_FOUND, "PersistedQueryNotFound"),
@@ -437,7 +443,7 @@ impl<'a> Responder<'a> {
 
     /// One operation, checked, run and recoded; what it answers and with which status.
     async fn run(&self, caller: &Caller, mut request: async_graphql::Request) -> (StatusCode, async_graphql::Response) {
-        if let Err(answer) = self.resolve_persisted(&mut request) {
+        if let Err(answer) = self.resolve_persisted(caller, &mut request) {
             return (StatusCode::OK, *answer);
         }
         let operation = Operation::of(&mut request);

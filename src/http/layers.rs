@@ -36,7 +36,7 @@ pub async fn deadline(State(state): State<HttpState>, request: Request, next: Ne
 /// cardinality, never client text) and outcome (the error code, or `ok`).
 pub async fn metrics(State(state): State<HttpState>, mut request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
-    let label = format!("{} {route}", request.method());
+    let label = format!("{} {route}", method_label(request.method()));
     let started = Instant::now();
     let counted = Counted::default();
     request.extensions_mut().insert(counted.clone());
@@ -47,6 +47,13 @@ pub async fn metrics(State(state): State<HttpState>, mut request: Request, next:
     let note = AccessNote { operation: None, label, workspace, code: code.map(str::to_owned) };
     response.extensions_mut().insert(note);
     response
+}
+
+/// A method as a metrics label: the standard ones by name, any other (a client may make
+/// one up for every request) as `OTHER`, so the series stay a closed set.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    const KNOWN: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"];
+    KNOWN.into_iter().find(|known| *known == method.as_str()).unwrap_or("OTHER")
 }
 
 /// Put in a request's extensions by [`metrics`]: it counts the request, and the caller's

@@ -108,9 +108,9 @@ pub fn router(state: HttpState, cors_origins: &[String]) -> Router {
     router.layer(middleware::from_fn(telemetry::request_id)).with_state(state)
 }
 
-/// 200 when the database answers, else 503.
+/// 200 when the database answers, else 503 (the store's health, pinged at most once a second).
 async fn readyz(State(state): State<HttpState>) -> (StatusCode, &'static str) {
-    if state.app.store.ping().await {
+    if state.app.store.ready().await {
         (StatusCode::OK, "ready")
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")

@@ -6,7 +6,7 @@
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sea_orm::sqlx::{self, ConnectOptions as _, Connection as _};
 use sea_orm::{ConnAcquireErr, DatabaseBackend, DbErr};
@@ -17,9 +17,15 @@ use crate::error::{is_unreachable, AppError};
 /// How often the probe tries the database while it is down.
 const PROBE_EVERY: Duration = Duration::from_millis(250);
 
+/// How long a readiness answer is reused: `/readyz` needs no credentials, so however
+/// often it is asked, the database is pinged for it at most this often.
+const READINESS_FOR: Duration = Duration::from_secs(1);
+
 #[derive(Default)]
 pub(crate) struct Health {
     down: AtomicBool,
+    /// The last readiness ping: when, and whether the database answered.
+    readiness: tokio::sync::Mutex<Option<(Instant, bool)>>,
 }
 
 impl Store {
@@ -30,6 +36,23 @@ impl Store {
         } else {
             Ok(())
         }
+    }
+
+    /// Whether the database answers, from a ping at most [`READINESS_FOR`] old (callers
+    /// meanwhile wait for the one ping under way); false at once while it is known down.
+    pub async fn ready(&self) -> bool {
+        if self.available().is_err() {
+            return false;
+        }
+        let mut last = self.health.readiness.lock().await;
+        if let Some((at, answered)) = *last {
+            if at.elapsed() < READINESS_FOR {
+                return answered;
+            }
+        }
+        let answered = self.ping().await;
+        *last = Some((Instant::now(), answered));
+        answered
     }
 
     /// Passes `err` on, marking the database down first when it says it cannot be reached.

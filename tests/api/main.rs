@@ -18,6 +18,7 @@ mod fair_share;
 mod faults;
 mod fuzz;
 mod generate;
+mod hardening;
 mod hostile;
 mod http;
 mod import;
